@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DisasterConfig(AppConfig):
+    name = "disaster"
+    verbose_name = "灾情报送与应急响应"
+    default_auto_field = "django.db.models.BigAutoField"

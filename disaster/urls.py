@@ -1,0 +1,2 @@
+app_name = "disaster"
+urlpatterns: list = []

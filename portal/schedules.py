@@ -1,0 +1,21 @@
+"""Every periodic job of the portal, in one place, each with the reason for its interval.
+
+Beat only wakes workers: every job reads its work from the database (deadline rows, unsealed
+audit entries, pending outbox messages), so a missed or doubled tick loses and repeats nothing.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # Deadlines are minute-grained (the shortest limits are 30 min and 1 h); a one-minute sweep
+    # keeps reminders and overdue marks within a minute of the due time.
+    "portal.deadline_sweep": {"task": "portal.tasks.deadline_sweep", "schedule": 60.0},
+    # Deliver email/SMS from the outbox; rows are written in the same transaction as their cause,
+    # so this only moves them to the wire. Every 30 s keeps urgent SMS prompt.
+    "portal.outbox_dispatch": {"task": "portal.tasks.outbox_dispatch", "schedule": 30.0},
+    # Chain-hash new audit entries. Every 5 min bounds the unsealed window far below the
+    # AUDIT_SEAL_GRACE_MINUTES that audit_verify tolerates.
+    "portal.audit_seal": {"task": "portal.tasks.audit_seal", "schedule": 300.0},
+    # Idempotency keys must live at least 24 h; prune older ones nightly at a quiet hour.
+    "portal.idempotency_prune": {"task": "portal.tasks.idempotency_prune", "schedule": crontab(hour=3, minute=17)},
+}

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from portal import nav
+from portal.access import AUDITOR, CITY_ADMIN, OrgUnitPolicy, has_role
+from portal.audit import audit_record
+from portal.deadlines import deadlines_for_user
+from portal.exports import xlsx_response
+from portal.forms import AuditFilterForm
+from portal.models import AuditEntry, Deadline, JobHeartbeat, Notification
+from portal.notifications import notification_mark_read
+
+log = logging.getLogger(__name__)
+PAGE = 50
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    deadlines = deadlines_for_user(request.user)
+    now = timezone.now()
+    context = {
+        "overdue": list(deadlines.filter(Q(status=Deadline.Status.OVERDUE) | Q(due_at__lte=now))[:20]),
+        "upcoming": list(deadlines.filter(status=Deadline.Status.OPEN, due_at__gt=now)[:20]),
+        "notifications": list(Notification.objects.filter(recipient=request.user, read_at__isnull=True)[:10]),
+        "panels": nav.panels_for(request),
+        "now": now,
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    qs = Notification.objects.filter(recipient=request.user)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        qs = qs.filter(pk__lt=int(before))
+    items = list(qs.order_by("-pk")[: PAGE + 1])
+    more = len(items) > PAGE
+    items = items[:PAGE]
+    return render(
+        request,
+        "portal/notifications.html",
+        {"items": items, "next_before": items[-1].pk if more and items else None},
+    )
+
+
+@login_required
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a notification: mark it read and go to its subject (GET from the list or bell)."""
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification_mark_read(user=request.user, notification_id=note.pk)
+    if note.url and note.url.startswith("/") and not note.url.startswith("//"):
+        return redirect(note.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    notification_mark_read(user=request.user)
+    return redirect("notifications")
+
+
+@login_required
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The bell's dropdown (htmx partial): the latest unread notifications."""
+    items = list(Notification.objects.filter(recipient=request.user, read_at__isnull=True)[:8])
+    return render(request, "portal/_bell.html", {"items": items})
+
+
+@login_required
+def deadline_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    statuses = [status] if status in Deadline.Status.values else [Deadline.Status.OPEN, Deadline.Status.OVERDUE]
+    qs = deadlines_for_user(request.user, statuses=statuses)
+    return render(request, "portal/deadlines.html", {"items": list(qs[:200]), "status": status,
+                                                      "statuses": Deadline.Status.choices, "now": timezone.now()})
+
+
+def _audit_queryset(form: AuditFilterForm) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.all()
+    if not form.is_valid():
+        return qs
+    data = form.cleaned_data
+    if data["actor"]:
+        qs = qs.filter(actor_label__icontains=data["actor"])
+    if data["action"]:
+        qs = qs.filter(action__startswith=data["action"])
+    if data["object_type"]:
+        qs = qs.filter(object_type=data["object_type"])
+    if data["object_id"]:
+        qs = qs.filter(object_id=data["object_id"])
+    tz = timezone.get_current_timezone()
+    if data["date_from"]:
+        qs = qs.filter(at__gte=datetime.combine(data["date_from"], time.min, tzinfo=tz))
+    if data["date_to"]:
+        qs = qs.filter(at__lt=datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
+    return qs
+
+
+def _require_auditor(request: HttpRequest) -> None:
+    if not has_role(request.user, AUDITOR, CITY_ADMIN):
+        raise PermissionDenied("只有审计员和管理员可以查看审计记录")
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request)
+    form = AuditFilterForm(request.GET or None)
+    qs = _audit_queryset(form)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        qs = qs.filter(pk__lt=int(before))
+    items = list(qs.order_by("-pk")[: PAGE + 1])
+    more = len(items) > PAGE
+    items = items[:PAGE]
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "portal/audit.html",
+        {"form": form, "items": items, "next_before": items[-1].pk if more and items else None,
+         "query": query.urlencode()},
+    )
+
+
+@login_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request)
+    form = AuditFilterForm(request.GET or None)
+    qs = _audit_queryset(form).order_by("pk")[:100_000]
+    audit_record(actor=request.user, action="portal.audit.export", extra={"filters": request.GET.dict()})
+    rows = (
+        (e.pk, e.at, e.actor_label, e.action, e.object_type, e.object_id, e.object_repr,
+         str(e.before or ""), str(e.after or ""), e.request_id, e.ip, e.seal_seq, e.seal_hash)
+        for e in qs.iterator(chunk_size=2000)
+    )
+    header = ["编号", "时间", "操作人", "动作", "对象类型", "对象编号", "对象", "变更前", "变更后", "请求编号", "IP",
+              "封存序号", "封存哈希"]
+    return xlsx_response(f"审计记录-{timezone.localdate():%Y%m%d}.xlsx", [("审计记录", header, rows)])
+
+
+@login_required
+def orgunit_list(request: HttpRequest) -> HttpResponse:
+    units = OrgUnitPolicy().scope(request.user, "view").filter(active=True).select_related("parent")
+    kind = request.GET.get("kind", "")
+    if kind:
+        units = units.filter(kind=kind)
+    q = request.GET.get("q", "").strip()
+    if q:
+        units = units.filter(name__icontains=q)
+    return render(request, "portal/orgunits.html", {"units": list(units[:500]), "q": q, "kind": kind})
+
+
+def _broker_status() -> dict[str, Any]:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem"):
+        ok = settings.CELERY_BROKER_DIR.is_dir()
+        return {"ok": ok, "transport": "filesystem"}
+    if url.startswith("memory"):
+        return {"ok": True, "transport": "memory"}
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+        return {"ok": True, "transport": url.split("://", 1)[0]}
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "down"
+        return {"ok": False, "transport": url.split("://", 1)[0], "error": exc.__class__.__name__}
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, broker and the age of the last deadline sweep. 503 only when the database is
+    down (the portal cannot work); a down broker or a stale sweep is "degraded" (work is kept
+    in the database and caught up)."""
+    result: dict[str, Any] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        result["database"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # noqa: BLE001
+        log.error("healthz: database check failed: %s", exc)
+        return JsonResponse({"status": "down", "database": {"ok": False}}, status=503)
+    result["broker"] = _broker_status()
+    beat = JobHeartbeat.objects.filter(name="deadline_sweep").first()
+    age = (timezone.now() - beat.last_finished_at).total_seconds() if beat and beat.last_finished_at else None
+    result["sweep"] = {"last_finished_at": beat.last_finished_at.isoformat() if beat and beat.last_finished_at else None,
+                       "age_seconds": round(age, 1) if age is not None else None}
+    stale = age is None or age > settings.HEALTH_SWEEP_MAX_AGE_SECONDS
+    result["status"] = "ok" if result["broker"]["ok"] and not stale else "degraded"
+    return JsonResponse(result)
