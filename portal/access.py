@@ -146,7 +146,9 @@ class Policy(Generic[M]):
     def can(self, user: Any, action: str, obj: M) -> bool:
         return self.scope(user, action).filter(pk=obj.pk).exists()
 
-    def get(self, user: Any, action: str = "view", queryset: models.QuerySet[M] | None = None, **lookup: Any) -> M:
+    def get(
+        self, user: Any, action: str = "view", queryset: models.QuerySet[M] | None = None, **lookup: Any
+    ) -> M:
         base = queryset if queryset is not None else self.scope(user, self.view_action)
         obj = base.filter(**lookup).first()
         if obj is None:

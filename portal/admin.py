@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -45,11 +44,18 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=f"admin.{obj._meta.label_lower}.{'change' if change else 'add'}",
-                     obj=obj, before=before, after=snapshot(obj))
+        audit_record(
+            actor=request.user,
+            action=f"admin.{obj._meta.label_lower}.{'change' if change else 'add'}",
+            obj=obj,
+            before=before,
+            after=snapshot(obj),
+        )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(actor=request.user, action=f"admin.{obj._meta.label_lower}.delete", obj=obj, before=snapshot(obj))
+        audit_record(
+            actor=request.user, action=f"admin.{obj._meta.label_lower}.delete", obj=obj, before=snapshot(obj)
+        )
         super().delete_model(request, obj)
 
 
@@ -77,8 +83,10 @@ class PortalUserAdmin(UserAdmin):
     change_list_template = "admin/portal/user/change_list.html"
 
     def get_urls(self) -> list[Any]:
-        return [path("import/", self.admin_site.admin_view(self.import_view), name="portal_user_import"),
-                *super().get_urls()]
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="portal_user_import"),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
@@ -88,11 +96,19 @@ class PortalUserAdmin(UserAdmin):
         if request.method == "POST" and form.is_valid():
             result = users_import_xlsx(fileobj=form.cleaned_data["file"], actor=request.user)
             if result.errors:
-                messages.warning(request, f"已导入 {result.created} 人、更新 {result.updated} 人；{len(result.errors)} 行有错误，见下表。")
+                messages.warning(
+                    request,
+                    f"已导入 {result.created} 人、更新 {result.updated} 人；{len(result.errors)} 行有错误，见下表。",
+                )
             else:
                 messages.success(request, f"已导入 {result.created} 人、更新 {result.updated} 人。")
-        context = {**self.admin_site.each_context(request), "form": form, "result": result, "title": "批量导入用户",
-                   "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "result": result,
+            "title": "批量导入用户",
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/portal/user/import.html", context)
 
 
@@ -134,7 +150,9 @@ class MembershipAdmin(AuditedAdmin):
         for membership in queryset.filter(valid_to__isnull=True):
             membership.valid_to = now
             membership.save(update_fields=["valid_to"])
-            audit_record(actor=request.user, action="portal.membership.end", obj=membership, after={"valid_to": now})
+            audit_record(
+                actor=request.user, action="portal.membership.end", obj=membership, after={"valid_to": now}
+            )
 
 
 class DelegationForm(forms.ModelForm):
@@ -154,8 +172,14 @@ class DelegationAdmin(admin.ModelAdmin):
             messages.error(request, "代理记录不能修改；请撤销后重新设置。")
             return
         created = delegation_create(
-            principal=obj.principal, deputy=obj.deputy, role=obj.role, unit=obj.unit,
-            starts_at=obj.starts_at, ends_at=obj.ends_at, reason=obj.reason, actor=request.user,
+            principal=obj.principal,
+            deputy=obj.deputy,
+            role=obj.role,
+            unit=obj.unit,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            reason=obj.reason,
+            actor=request.user,
         )
         obj.pk = created.pk
 
@@ -173,7 +197,9 @@ class RuleSetForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance and self.instance.pk:
-            self.fields["params_json"].initial = json.dumps(self.instance.params, ensure_ascii=False, indent=2)
+            self.fields["params_json"].initial = json.dumps(
+                self.instance.params, ensure_ascii=False, indent=2
+            )
 
     def clean_params_json(self) -> dict[str, Any]:
         try:
@@ -208,7 +234,17 @@ class RuleSetAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None:
-            return ["key", "version", "valid_from", "valid_to", "params_pretty", "reason", "source", "author", "created_at"]
+            return [
+                "key",
+                "version",
+                "valid_from",
+                "valid_to",
+                "params_pretty",
+                "reason",
+                "source",
+                "author",
+                "created_at",
+            ]
         return []
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -226,15 +262,23 @@ class RuleSetAdmin(admin.ModelAdmin):
         if source_id and source_id.isdigit():
             base = RuleSet.objects.filter(pk=int(source_id)).first()
             if base:
-                initial.update(key=base.key, params_json=json.dumps(base.params, ensure_ascii=False, indent=2),
-                               valid_from=date.today(), source=base.source)
+                initial.update(
+                    key=base.key,
+                    params_json=json.dumps(base.params, ensure_ascii=False, indent=2),
+                    valid_from=timezone.localdate(),
+                    source=base.source,
+                )
         return initial
 
     def save_model(self, request: HttpRequest, obj: RuleSet, form: Any, change: bool) -> None:
         created = rulesets.ruleset_create_version(
-            key=form.cleaned_data["key"], params=form.cleaned_data["params_json"],
-            valid_from=form.cleaned_data["valid_from"], valid_to=form.cleaned_data.get("valid_to"),
-            reason=form.cleaned_data["reason"], source=form.cleaned_data.get("source", ""), actor=request.user,
+            key=form.cleaned_data["key"],
+            params=form.cleaned_data["params_json"],
+            valid_from=form.cleaned_data["valid_from"],
+            valid_to=form.cleaned_data.get("valid_to"),
+            reason=form.cleaned_data["reason"],
+            source=form.cleaned_data.get("source", ""),
+            actor=request.user,
         )
         obj.pk, obj.version = created.pk, created.version
 
@@ -242,8 +286,10 @@ class RuleSetAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self) -> list[Any]:
-        return [path("compare/", self.admin_site.admin_view(self.compare_view), name="portal_ruleset_compare"),
-                *super().get_urls()]
+        return [
+            path("compare/", self.admin_site.admin_view(self.compare_view), name="portal_ruleset_compare"),
+            *super().get_urls(),
+        ]
 
     def compare_view(self, request: HttpRequest) -> HttpResponse:
         key = request.GET.get("key", "")
@@ -259,9 +305,16 @@ class RuleSetAdmin(admin.ModelAdmin):
                 cells.append({"value": "—" if value is None else value, "changed": changed})
             rows.append({"path": p, "cells": cells})
         info = rulesets.registered().get(key)
-        context = {**self.admin_site.each_context(request), "title": f"规则版本对比：{key}", "key": key,
-                   "versions": versions, "rows": rows, "keys": sorted(rulesets.registered()), "info": info,
-                   "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"规则版本对比：{key}",
+            "key": key,
+            "versions": versions,
+            "rows": rows,
+            "keys": sorted(rulesets.registered()),
+            "info": info,
+            "opts": self.model._meta,
+        }
         return render(request, "admin/portal/ruleset/compare.html", context)
 
 

@@ -199,10 +199,16 @@ def audit_verify(*, now: datetime | None = None) -> list[VerifyProblem]:
             )
         )
     elif checkpoint and checkpoint.last_seq and checkpoint.last_hash != previous:
-        problems.append(VerifyProblem("checkpoint", None, checkpoint.last_seq, "审计链检查点与最后一条记录不一致"))
-    limit = (now or timezone.now()) - timedelta(minutes=settings.AUDIT_SEAL_GRACE_MINUTES)
-    for entry_id, at in AuditEntry.objects.filter(seal_hash__isnull=True, at__lt=limit).values_list("id", "at")[:1000]:
         problems.append(
-            VerifyProblem("unsealed", entry_id, None, f"审计记录 #{entry_id}（{at:%Y-%m-%d %H:%M}）超时未封存")
+            VerifyProblem("checkpoint", None, checkpoint.last_seq, "审计链检查点与最后一条记录不一致")
+        )
+    limit = (now or timezone.now()) - timedelta(minutes=settings.AUDIT_SEAL_GRACE_MINUTES)
+    for entry_id, at in AuditEntry.objects.filter(seal_hash__isnull=True, at__lt=limit).values_list(
+        "id", "at"
+    )[:1000]:
+        problems.append(
+            VerifyProblem(
+                "unsealed", entry_id, None, f"审计记录 #{entry_id}（{at:%Y-%m-%d %H:%M}）超时未封存"
+            )
         )
     return problems

@@ -6,7 +6,11 @@ from django.core.checks import Warning, register
 
 @register()
 def vendor_assets_built(app_configs: Any, **kwargs: Any) -> list[Warning]:
-    missing = [name for name in ("htmx.min.js", "chart.umd.js") if not (settings.BASE_DIR / "static" / "vendor" / name).exists()]
+    missing = [
+        name
+        for name in ("htmx.min.js", "chart.umd.js")
+        if not (settings.BASE_DIR / "static" / "vendor" / name).exists()
+    ]
     if missing:
         return [
             Warning(

@@ -17,7 +17,9 @@ class RequestContext:
     ip: str | None = None
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("portal_request", default=RequestContext())
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "portal_request", default=RequestContext()
+)
 
 
 def current() -> RequestContext:

@@ -86,7 +86,7 @@ def deadline_create(
     responsible_unit: OrgUnit,
     due_at: datetime,
     starts_at: datetime | None = None,
-    remind_at: datetime | None | bool = True,
+    remind_at: datetime | bool | None = True,
     escalate_to: OrgUnit | None = None,
     recurrence: dict[str, Any] | None = None,
     rule_set: Any = None,
@@ -134,12 +134,19 @@ def deadline_create(
 
 
 def open_deadlines(subject: models.Model, kind: str | None = None) -> models.QuerySet[Deadline]:
-    qs = Deadline.objects.filter(**_subject_filter(subject), status__in=[S.OPEN, S.OVERDUE], met_at__isnull=True)
+    qs = Deadline.objects.filter(
+        **_subject_filter(subject), status__in=[S.OPEN, S.OVERDUE], met_at__isnull=True
+    )
     return qs.filter(kind=kind) if kind else qs
 
 
 def deadline_meet(
-    *, subject: models.Model, kind: str, at: datetime | None = None, actor: Any = None, which: str = "earliest"
+    *,
+    subject: models.Model,
+    kind: str,
+    at: datetime | None = None,
+    actor: Any = None,
+    which: str = "earliest",
 ) -> list[Deadline]:
     """Mark the subject's open (or overdue) deadline(s) of `kind` as met at `at` (the real time
     the obligation was fulfilled — for a report entered after an outage, the time it was made).
@@ -161,8 +168,12 @@ def deadline_meet(
                 _spawn_next([deadline])
         if closed and actor is not None:
             for deadline in closed:
-                audit_record(actor=actor, action="portal.deadline.meet", obj=deadline,
-                             after={"met_at": moment, "late": deadline.was_late})
+                audit_record(
+                    actor=actor,
+                    action="portal.deadline.meet",
+                    obj=deadline,
+                    after={"met_at": moment, "late": deadline.was_late},
+                )
         return closed
 
 
@@ -171,7 +182,9 @@ def deadline_cancel(*, subject: models.Model, kind: str | None = None, reason: s
     ones stay overdue: cancelling must not hide a missed deadline."""
     with transaction.atomic():
         rows = list(
-            Deadline.objects.filter(**_subject_filter(subject), status=S.OPEN, **({"kind": kind} if kind else {}))
+            Deadline.objects.filter(
+                **_subject_filter(subject), status=S.OPEN, **({"kind": kind} if kind else {})
+            )
             .select_for_update()
             .order_by("pk")
         )
@@ -194,8 +207,13 @@ def deadline_reschedule(*, deadline: Deadline, due_at: datetime, reason: str, ac
         locked.remind_at = default_remind_at(timezone.now(), due_at)
         locked.reminded_at = None
         locked.save(update_fields=["due_at", "remind_at", "reminded_at"])
-        audit_record(actor=actor, action="portal.deadline.reschedule", obj=locked, before=before,
-                     after={"due_at": due_at, "reason": reason})
+        audit_record(
+            actor=actor,
+            action="portal.deadline.reschedule",
+            obj=locked,
+            before=before,
+            after={"due_at": due_at, "reason": reason},
+        )
         return locked
 
 
@@ -315,16 +333,32 @@ def _notify_bulk(deadlines: list[Deadline], stage: str, now: datetime) -> int:
             key = f"deadline:{d.pk}:{suffix}:u{user_id}"
             notes.append(
                 Notification(
-                    recipient_id=user_id, level=level, title=text[:200], url=d.url,
-                    subject_type_id=d.subject_type_id, subject_id=d.subject_id, dedupe_key=key,
+                    recipient_id=user_id,
+                    level=level,
+                    title=text[:200],
+                    url=d.url,
+                    subject_type_id=d.subject_type_id,
+                    subject_id=d.subject_id,
+                    dedupe_key=key,
                 )
             )
             if (spec.sms or d.urgent) and phone:
-                outbox.append(OutboxMessage(channel="sms", to=phone, body=text, dedupe_key=f"{key}:sms",
-                                            next_attempt_at=now))
+                outbox.append(
+                    OutboxMessage(
+                        channel="sms", to=phone, body=text, dedupe_key=f"{key}:sms", next_attempt_at=now
+                    )
+                )
             if spec.email and email:
-                outbox.append(OutboxMessage(channel="email", to=email, subject=text[:200], body=text,
-                                            dedupe_key=f"{key}:email", next_attempt_at=now))
+                outbox.append(
+                    OutboxMessage(
+                        channel="email",
+                        to=email,
+                        subject=text[:200],
+                        body=text,
+                        dedupe_key=f"{key}:email",
+                        next_attempt_at=now,
+                    )
+                )
     Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=2000)
     if outbox:
         OutboxMessage.objects.bulk_create(outbox, ignore_conflicts=True, batch_size=2000)
@@ -368,7 +402,9 @@ def deadline_sweep(*, now: datetime | None = None, batch: int = 2000) -> dict[st
     overdue_q = Q(status=S.OPEN, due_at__lte=now)
     while True:
         with transaction.atomic():
-            claimed = _claim(overdue_q, "due_at", {"status": S.OVERDUE, "overdue_at": now, "escalated_at": now}, batch)
+            claimed = _claim(
+                overdue_q, "due_at", {"status": S.OVERDUE, "overdue_at": now, "escalated_at": now}, batch
+            )
             if not claimed:
                 break
             totals["overdue"] += len(claimed)
@@ -377,7 +413,9 @@ def deadline_sweep(*, now: datetime | None = None, batch: int = 2000) -> dict[st
             for kind, rows in _by_kind(claimed).items():
                 if (hook := kind_spec(kind).on_overdue) is not None:
                     hook(rows)
-    JobHeartbeat.objects.filter(name="deadline_sweep").update(last_finished_at=timezone.now(), last_result=totals)
+    JobHeartbeat.objects.filter(name="deadline_sweep").update(
+        last_finished_at=timezone.now(), last_result=totals
+    )
     if totals["reminded"] or totals["overdue"]:
         log.info("deadline sweep: %s", totals)
     return totals
@@ -393,7 +431,9 @@ def _by_kind(rows: list[Deadline]) -> dict[str, list[Deadline]]:
 # --- reads ----------------------------------------------------------------------------------
 
 
-def deadlines_for_user(user: Any, *, statuses: Iterable[str] = (S.OPEN, S.OVERDUE)) -> models.QuerySet[Deadline]:
+def deadlines_for_user(
+    user: Any, *, statuses: Iterable[str] = (S.OPEN, S.OVERDUE)
+) -> models.QuerySet[Deadline]:
     """Deadlines of the units the user belongs to (and their subtrees) — "what do I owe?"."""
     paths = list(Membership.objects.active().filter(user=user).values_list("unit__path", flat=True))
     if not paths:

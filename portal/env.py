@@ -90,5 +90,7 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     value = env_str(name, default)
     scheme = value.split("://", 1)[0] if "://" in value else ""
     if scheme not in schemes:
-        raise ImproperlyConfigured(f"{name}={value!r} must be a URL with one of the schemes {', '.join(schemes)}.")
+        raise ImproperlyConfigured(
+            f"{name}={value!r} must be a URL with one of the schemes {', '.join(schemes)}."
+        )
     return value

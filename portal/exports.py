@@ -33,7 +33,9 @@ def _disposition(filename: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(filename)}"
 
 
-def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]], *, note: str = "") -> bytes:
+def xlsx_bytes(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]], *, note: str = ""
+) -> bytes:
     """Build a workbook: each sheet is (title, header row, rows). `note` (e.g. the stated
     purpose of a data share) goes in the first row of the first sheet."""
     wb = Workbook(write_only=True)
@@ -54,8 +56,9 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
     return buffer.getvalue()
 
 
-def xlsx_response(filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
-                  *, note: str = "") -> HttpResponse:
+def xlsx_response(
+    filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]], *, note: str = ""
+) -> HttpResponse:
     response = HttpResponse(xlsx_bytes(sheets, note=note), content_type=XLSX_TYPE)
     response["Content-Disposition"] = _disposition(filename)
     return response
@@ -66,8 +69,13 @@ class _Echo:
         return value
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
-                 *, extra_header_rows: Sequence[Sequence[str]] = ()) -> StreamingHttpResponse:
+def csv_response(
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    extra_header_rows: Sequence[Sequence[str]] = (),
+) -> StreamingHttpResponse:
     """UTF-8 CSV with a BOM (so Excel opens Chinese correctly), streamed."""
     writer = csv.writer(_Echo())
 

@@ -74,7 +74,10 @@ def menu_for(user: Any) -> list[tuple[str, list[dict[str, str]]]]:
         except NoReverseMatch:
             continue
         sections.setdefault(item.section, []).append((item.order, {"label": item.label, "url": url}))
-    return [(name, [entry for _, entry in sorted(entries, key=lambda e: e[0])]) for name, entries in sections.items()]
+    return [
+        (name, [entry for _, entry in sorted(entries, key=lambda e: e[0])])
+        for name, entries in sections.items()
+    ]
 
 
 def panels_for(request: Any) -> list[tuple[str, dict[str, Any]]]:

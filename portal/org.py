@@ -18,35 +18,66 @@ from portal.errors import RuleViolation
 from portal.models import Delegation, Membership, OrgUnit, Role, User
 
 
-def membership_grant(*, user: User, unit: OrgUnit, role: Role | str, actor: Any, reason: str = "",
-                     valid_from: datetime | None = None) -> Membership:
+def membership_grant(
+    *,
+    user: User,
+    unit: OrgUnit,
+    role: Role | str,
+    actor: Any,
+    reason: str = "",
+    valid_from: datetime | None = None,
+) -> Membership:
     """Give `user` the role on `unit` (idempotent: an identical active membership is returned)."""
     role_obj = role if isinstance(role, Role) else Role.objects.get(pk=role)
     existing = Membership.objects.active().filter(user=user, unit=unit, role=role_obj).first()
     if existing:
         return existing
     membership = Membership.objects.create(
-        user=user, unit=unit, role=role_obj, valid_from=valid_from or timezone.now(),
-        granted_by=actor if getattr(actor, "is_authenticated", False) else None, reason=reason,
+        user=user,
+        unit=unit,
+        role=role_obj,
+        valid_from=valid_from or timezone.now(),
+        granted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
     )
-    audit_record(actor=actor, action="portal.membership.grant", obj=membership,
-                 after={"user": user.pk, "unit": unit.pk, "role": role_obj.pk, "reason": reason})
+    audit_record(
+        actor=actor,
+        action="portal.membership.grant",
+        obj=membership,
+        after={"user": user.pk, "unit": unit.pk, "role": role_obj.pk, "reason": reason},
+    )
     clear_grant_cache(user)
     return membership
 
 
-def membership_end(*, membership: Membership, actor: Any, reason: str = "", at: datetime | None = None) -> Membership:
+def membership_end(
+    *, membership: Membership, actor: Any, reason: str = "", at: datetime | None = None
+) -> Membership:
     moment = at or timezone.now()
     if membership.valid_to is not None and membership.valid_to <= moment:
         return membership
     membership.valid_to = moment
     membership.save(update_fields=["valid_to"])
-    audit_record(actor=actor, action="portal.membership.end", obj=membership, after={"valid_to": moment, "reason": reason})
+    audit_record(
+        actor=actor,
+        action="portal.membership.end",
+        obj=membership,
+        after={"valid_to": moment, "reason": reason},
+    )
     return membership
 
 
-def delegation_create(*, principal: User, deputy: User, role: Role, unit: OrgUnit, starts_at: datetime,
-                      ends_at: datetime, reason: str, actor: Any) -> Delegation:
+def delegation_create(
+    *,
+    principal: User,
+    deputy: User,
+    role: Role,
+    unit: OrgUnit,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    actor: Any,
+) -> Delegation:
     """Name an acting deputy for a time window. The principal must hold the role on the unit
     (at the start of the window), and the reason is required: decisions taken by the deputy
     are attributed to them, on the principal's authority."""
@@ -63,12 +94,29 @@ def delegation_create(*, principal: User, deputy: User, role: Role, unit: OrgUni
         raise RuleViolation(errors=errors)
     with transaction.atomic():
         delegation = Delegation.objects.create(
-            principal=principal, deputy=deputy, role=role, unit=unit, starts_at=starts_at, ends_at=ends_at,
-            reason=reason.strip(), created_by=actor,
+            principal=principal,
+            deputy=deputy,
+            role=role,
+            unit=unit,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason.strip(),
+            created_by=actor,
         )
-        audit_record(actor=actor, action="portal.delegation.create", obj=delegation,
-                     after={"principal": principal.pk, "deputy": deputy.pk, "role": role.pk, "unit": unit.pk,
-                            "starts_at": starts_at, "ends_at": ends_at, "reason": reason})
+        audit_record(
+            actor=actor,
+            action="portal.delegation.create",
+            obj=delegation,
+            after={
+                "principal": principal.pk,
+                "deputy": deputy.pk,
+                "role": role.pk,
+                "unit": unit.pk,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "reason": reason,
+            },
+        )
     clear_grant_cache(deputy)
     return delegation
 
@@ -101,25 +149,33 @@ def users_import_xlsx(*, fileobj: IO[bytes], actor: Any) -> ImportResult:
     result = ImportResult()
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+    except Exception as exc:
         raise RuleViolation(errors={"file": [f"无法读取 XLSX 文件：{exc.__class__.__name__}"]}) from None
     ws = wb.active
     rows = ws.iter_rows(values_only=True)
     header = [str(c or "").strip() for c in next(rows, [])]
     missing = [c for c in IMPORT_COLUMNS[:6] if c not in header]
     if missing:
-        raise RuleViolation(errors={"file": [f"缺少列：{'、'.join(missing)}（需要：{'、'.join(IMPORT_COLUMNS)}）"]})
+        raise RuleViolation(
+            errors={"file": [f"缺少列：{'、'.join(missing)}（需要：{'、'.join(IMPORT_COLUMNS)}）"]}
+        )
     index = {name: header.index(name) for name in IMPORT_COLUMNS if name in header}
     units = {u.code: u for u in OrgUnit.objects.all()}
     roles = {r.code: r for r in Role.objects.all()}
     for number, raw in enumerate(rows, start=2):
+
         def cell(name: str, raw: tuple[Any, ...] = raw) -> str:
             i = index.get(name)
             return str(raw[i]).strip() if i is not None and i < len(raw) and raw[i] is not None else ""
 
         if not any(raw):
             continue
-        username, unit_code, role_code, password = cell("用户名"), cell("单位代码"), cell("角色代码"), cell("初始密码")
+        username, unit_code, role_code, password = (
+            cell("用户名"),
+            cell("单位代码"),
+            cell("角色代码"),
+            cell("初始密码"),
+        )
         problems = []
         if not username:
             problems.append("用户名为空")
@@ -141,22 +197,40 @@ def users_import_xlsx(*, fileobj: IO[bytes], actor: Any) -> ImportResult:
             continue
         with transaction.atomic():
             if existing is None:
-                user = User.objects.create_user(username=username, password=password, display_name=cell("姓名"),
-                                                phone=cell("手机"), email=cell("邮箱"))
+                user = User.objects.create_user(
+                    username=username,
+                    password=password,
+                    display_name=cell("姓名"),
+                    phone=cell("手机"),
+                    email=cell("邮箱"),
+                )
                 audit_record(actor=actor, action="portal.user.import", obj=user)
                 result.created += 1
             else:
                 user = existing
-                changes = {k: v for k, v in {"display_name": cell("姓名"), "phone": cell("手机"), "email": cell("邮箱")}.items()
-                           if v and getattr(user, k) != v}
+                changes = {
+                    k: v
+                    for k, v in {
+                        "display_name": cell("姓名"),
+                        "phone": cell("手机"),
+                        "email": cell("邮箱"),
+                    }.items()
+                    if v and getattr(user, k) != v
+                }
                 if changes:
                     for k, v in changes.items():
                         setattr(user, k, v)
                     user.save(update_fields=list(changes))
                     audit_record(actor=actor, action="portal.user.import_update", obj=user, after=changes)
                     result.updated += 1
-            before = Membership.objects.active().filter(user=user, unit=units[unit_code], role=roles[role_code]).exists()
-            membership_grant(user=user, unit=units[unit_code], role=roles[role_code], actor=actor, reason="批量导入")
+            before = (
+                Membership.objects.active()
+                .filter(user=user, unit=units[unit_code], role=roles[role_code])
+                .exists()
+            )
+            membership_grant(
+                user=user, unit=units[unit_code], role=roles[role_code], actor=actor, reason="批量导入"
+            )
             if not before:
                 result.memberships += 1
     return result

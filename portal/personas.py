@@ -28,16 +28,34 @@ PERSONAS = [
     Persona("city_mzj", "市民政局·李科长", "mzj", "city_staff", "市民政局：全市低收入人口与救助"),
     Persona("city_gxj", "市工信局·张科长", "gxj", "city_staff", "市工信局：电子信息产业奖补审核"),
     Persona("city_czj", "市财政局·赵科长", "czj", "city_staff", "市财政局：资金审核、奖补财政审核"),
-    Persona("yicheng", "驿城区·刘干事", "yicheng", "county_officer", "驿城区工作人员：本区灾情报送、救助审核"),
+    Persona(
+        "yicheng", "驿城区·刘干事", "yicheng", "county_officer", "驿城区工作人员：本区灾情报送、救助审核"
+    ),
     Persona("xiping", "西平县·陈干事", "xiping", "county_officer", "西平县工作人员：本县灾情报送、救助审核"),
-    Persona("shuitun", "水屯镇·周干事", "yicheng-t12", "township_officer", "驿城区水屯镇工作人员：本镇救助申请、走访"),
-    Persona("operator", "12345话务员·孙", "rx12345", "hotline_operator", "12345 话务员：受理来电、直接答复、派单"),
-    Persona("supervisor", "12345值班长·吴", "rx12345", "hotline_supervisor", "12345 值班长：审核退回/延期、回访、督办"),
+    Persona(
+        "shuitun",
+        "水屯镇·周干事",
+        "yicheng-t12",
+        "township_officer",
+        "驿城区水屯镇工作人员：本镇救助申请、走访",
+    ),
+    Persona(
+        "operator", "12345话务员·孙", "rx12345", "hotline_operator", "12345 话务员：受理来电、直接答复、派单"
+    ),
+    Persona(
+        "supervisor",
+        "12345值班长·吴",
+        "rx12345",
+        "hotline_supervisor",
+        "12345 值班长：审核退回/延期、回访、督办",
+    ),
     Persona("clerk_zjj", "市住建局·承办员", "zjj", "unit_clerk", "承办单位（市住建局）：签收、办理、答复"),
     Persona("clerk_power", "供电公司·承办员", "power", "unit_clerk", "承办单位（国网驻马店供电公司）"),
     Persona("auditor", "市审计局·审计员", "sjj", "auditor", "审计员：审计记录查询与导出"),
     Persona("jzw_office_deputy", "减灾委办公室副主任", "jzw-office", "dr_office_deputy", "决定四级响应"),
-    Persona("jzw_office_director", "减灾委办公室主任", "jzw-office", "dr_office_director", "接收四级响应报告"),
+    Persona(
+        "jzw_office_director", "减灾委办公室主任", "jzw-office", "dr_office_director", "接收四级响应报告"
+    ),
     Persona("jzw_deputy", "减灾委副主任", "jzw", "dr_deputy", "决定三级响应"),
     Persona("jzw_exec_deputy", "减灾委常务副主任", "jzw", "dr_executive_deputy", "决定二级响应"),
     Persona("jzw_director", "减灾委主任", "jzw", "dr_director", "决定一级响应"),

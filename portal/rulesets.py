@@ -36,8 +36,15 @@ class RuleKey:
 _registry: dict[str, RuleKey] = {}
 
 
-def register(key: str, *, title: str, schema: dict[str, Any], source: str = "", help: str = "",
-             readings: list[str] | None = None) -> RuleKey:
+def register(
+    key: str,
+    *,
+    title: str,
+    schema: dict[str, Any],
+    source: str = "",
+    help: str = "",
+    readings: list[str] | None = None,
+) -> RuleKey:
     """Declare a rule key. Call at import time of the owning app's rules module."""
     rule = RuleKey(key, title, schema, source, help, readings or [])
     _registry[key] = rule
@@ -119,19 +126,39 @@ def ruleset_create_version(
         obj=ruleset,
         before=previous.params if previous else None,
         after=params,
-        extra={"key": key, "version": version, "valid_from": valid_from, "valid_to": valid_to, "reason": reason},
+        extra={
+            "key": key,
+            "version": version,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "reason": reason,
+        },
     )
     return ruleset
 
 
-def ruleset_seed(apps: Any, *, key: str, params: dict[str, Any], valid_from: date, valid_to: date | None = None,
-                 reason: str, source: str = "") -> None:
+def ruleset_seed(
+    apps: Any,
+    *,
+    key: str,
+    params: dict[str, Any],
+    valid_from: date,
+    valid_to: date | None = None,
+    reason: str,
+    source: str = "",
+) -> None:
     """For data migrations: create version 1 of `key` if the key has no version yet."""
     model = apps.get_model("portal", "RuleSet")
     if model.objects.filter(key=key).exists():
         return
     model.objects.create(
-        key=key, version=1, valid_from=valid_from, valid_to=valid_to, params=params, reason=reason, source=source
+        key=key,
+        version=1,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        params=params,
+        reason=reason,
+        source=source,
     )
 
 

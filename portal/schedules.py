@@ -17,5 +17,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # AUDIT_SEAL_GRACE_MINUTES that audit_verify tolerates.
     "portal.audit_seal": {"task": "portal.tasks.audit_seal", "schedule": 300.0},
     # Idempotency keys must live at least 24 h; prune older ones nightly at a quiet hour.
-    "portal.idempotency_prune": {"task": "portal.tasks.idempotency_prune", "schedule": crontab(hour=3, minute=17)},
+    "portal.idempotency_prune": {
+        "task": "portal.tasks.idempotency_prune",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }

@@ -20,7 +20,9 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (set it in the environment or .env).")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off (set it in the environment or .env)."
+        )
     SECRET_KEY = "insecure-dev-key-only-for-debug"  # noqa: S105 - used only with DEBUG on
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])

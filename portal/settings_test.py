@@ -13,8 +13,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 
-from portal.settings import *  # noqa: E402,F403
-from portal.settings import DATABASES, STORAGES  # noqa: E402
+from portal.settings import *  # noqa: F403
+from portal.settings import DATABASES, STORAGES
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests only

@@ -25,7 +25,7 @@ def _publish(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except (KombuError, OSError, ConnectionError, TimeoutError) as exc:
         log.warning("broker unavailable, %s left for the periodic sweep: %s", task.name, exc)
-    except Exception as exc:  # noqa: BLE001 - redis-py raises its own error classes
+    except Exception as exc:
         if exc.__class__.__module__.startswith(("redis", "kombu", "amqp")):
             log.warning("broker unavailable, %s left for the periodic sweep: %s", task.name, exc)
         else:

@@ -84,10 +84,20 @@ def notification_bell(request: HttpRequest) -> HttpResponse:
 @login_required
 def deadline_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    statuses = [status] if status in Deadline.Status.values else [Deadline.Status.OPEN, Deadline.Status.OVERDUE]
+    statuses = (
+        [status] if status in Deadline.Status.values else [Deadline.Status.OPEN, Deadline.Status.OVERDUE]
+    )
     qs = deadlines_for_user(request.user, statuses=statuses)
-    return render(request, "portal/deadlines.html", {"items": list(qs[:200]), "status": status,
-                                                      "statuses": Deadline.Status.choices, "now": timezone.now()})
+    return render(
+        request,
+        "portal/deadlines.html",
+        {
+            "items": list(qs[:200]),
+            "status": status,
+            "statuses": Deadline.Status.choices,
+            "now": timezone.now(),
+        },
+    )
 
 
 def _audit_queryset(form: AuditFilterForm) -> QuerySet[AuditEntry]:
@@ -132,8 +142,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/audit.html",
-        {"form": form, "items": items, "next_before": items[-1].pk if more and items else None,
-         "query": query.urlencode()},
+        {
+            "form": form,
+            "items": items,
+            "next_before": items[-1].pk if more and items else None,
+            "query": query.urlencode(),
+        },
     )
 
 
@@ -144,12 +158,38 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     qs = _audit_queryset(form).order_by("pk")[:100_000]
     audit_record(actor=request.user, action="portal.audit.export", extra={"filters": request.GET.dict()})
     rows = (
-        (e.pk, e.at, e.actor_label, e.action, e.object_type, e.object_id, e.object_repr,
-         str(e.before or ""), str(e.after or ""), e.request_id, e.ip, e.seal_seq, e.seal_hash)
+        (
+            e.pk,
+            e.at,
+            e.actor_label,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            str(e.before or ""),
+            str(e.after or ""),
+            e.request_id,
+            e.ip,
+            e.seal_seq,
+            e.seal_hash,
+        )
         for e in qs.iterator(chunk_size=2000)
     )
-    header = ["编号", "时间", "操作人", "动作", "对象类型", "对象编号", "对象", "变更前", "变更后", "请求编号", "IP",
-              "封存序号", "封存哈希"]
+    header = [
+        "编号",
+        "时间",
+        "操作人",
+        "动作",
+        "对象类型",
+        "对象编号",
+        "对象",
+        "变更前",
+        "变更后",
+        "请求编号",
+        "IP",
+        "封存序号",
+        "封存哈希",
+    ]
     return xlsx_response(f"审计记录-{timezone.localdate():%Y%m%d}.xlsx", [("审计记录", header, rows)])
 
 
@@ -178,7 +218,7 @@ def _broker_status() -> dict[str, Any]:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
         return {"ok": True, "transport": url.split("://", 1)[0]}
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "down"
+    except Exception as exc:
         return {"ok": False, "transport": url.split("://", 1)[0], "error": exc.__class__.__name__}
 
 
@@ -191,14 +231,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         result["database"] = {"ok": True, "vendor": connection.vendor}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.error("healthz: database check failed: %s", exc)
         return JsonResponse({"status": "down", "database": {"ok": False}}, status=503)
     result["broker"] = _broker_status()
     beat = JobHeartbeat.objects.filter(name="deadline_sweep").first()
     age = (timezone.now() - beat.last_finished_at).total_seconds() if beat and beat.last_finished_at else None
-    result["sweep"] = {"last_finished_at": beat.last_finished_at.isoformat() if beat and beat.last_finished_at else None,
-                       "age_seconds": round(age, 1) if age is not None else None}
+    result["sweep"] = {
+        "last_finished_at": beat.last_finished_at.isoformat() if beat and beat.last_finished_at else None,
+        "age_seconds": round(age, 1) if age is not None else None,
+    }
     stale = age is None or age > settings.HEALTH_SWEEP_MAX_AGE_SECONDS
     result["status"] = "ok" if result["broker"]["ok"] and not stale else "degraded"
     return JsonResponse(result)

@@ -19,7 +19,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -86,13 +87,17 @@ def end_of_day(day: date, tz: ZoneInfo = SHANGHAI) -> datetime:
     return datetime.combine(day + timedelta(days=1), dtime.min, tzinfo=tz)
 
 
-def due_after_working_days(start: datetime, n: int, is_working: IsWorking, tz: ZoneInfo = SHANGHAI) -> datetime:
-    """"N working days from `start`": the end (24:00 local) of the Nth working day after the
+def due_after_working_days(
+    start: datetime, n: int, is_working: IsWorking, tz: ZoneInfo = SHANGHAI
+) -> datetime:
+    """ "N working days from `start`": the end (24:00 local) of the Nth working day after the
     local date of `start`."""
     return end_of_day(add_working_days(start.astimezone(tz).date(), n, is_working), tz)
 
 
-def add_working_hours(start: datetime, hours: float, is_working: IsWorking, tz: ZoneInfo = SHANGHAI) -> datetime:
+def add_working_hours(
+    start: datetime, hours: float, is_working: IsWorking, tz: ZoneInfo = SHANGHAI
+) -> datetime:
     """Add `hours` counting only time on working days (non-working days postpone the clock):
     dispatched Friday 15:00 with 24 h → due Monday 15:00 (if Monday works)."""
     remaining = timedelta(hours=hours)
@@ -133,9 +138,7 @@ class WorkCalendar:
                 return cached[1]
         from portal.models import CalendarDay
 
-        rows = dict(
-            CalendarDay.objects.filter(date__year=year).values_list("date", "is_working")
-        )
+        rows = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_working"))
         with self._lock:
             self._years[year] = (now, rows)
         return rows
@@ -150,7 +153,9 @@ class WorkCalendar:
             log.warning(
                 "Working-day calendar for %s is %s: enter the official holiday schedule in the admin",
                 day.year,
-                "provisional (festival dates without adjusted weekends)" if source == PROVISIONAL else "Monday–Friday only",
+                "provisional (festival dates without adjusted weekends)"
+                if source == PROVISIONAL
+                else "Monday–Friday only",
             )
         return working, source
 

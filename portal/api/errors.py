@@ -43,6 +43,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ParseError):
         return Response({"non_field_errors": [f"请求体无法解析：{exc.detail}"]}, status=400)
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
+    if (
+        response is not None
+        and isinstance(exc, exceptions.ValidationError)
+        and isinstance(response.data, list)
+    ):
         response.data = {"non_field_errors": response.data}
     return response

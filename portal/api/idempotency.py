@@ -84,7 +84,9 @@ class IdempotentMixin:
         try:
             with transaction.atomic():
                 self._idempotency_record = IdempotencyRecord.objects.create(
-                    user=request.user, key=key, fingerprint=fingerprint,
+                    user=request.user,
+                    key=key,
+                    fingerprint=fingerprint,
                     method_path=f"{request.method} {request.path}"[:300],
                 )
         except IntegrityError:

@@ -36,7 +36,9 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor", "at"]),
-            models.Index(fields=["id"], condition=models.Q(seal_hash__isnull=True), name="audit_unsealed_idx"),
+            models.Index(
+                fields=["id"], condition=models.Q(seal_hash__isnull=True), name="audit_unsealed_idx"
+            ),
         ]
 
     def __str__(self) -> str:

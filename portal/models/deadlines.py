@@ -62,7 +62,9 @@ class Deadline(models.Model):
             models.UniqueConstraint(
                 fields=["subject_type", "subject_id", "kind", "due_at"], name="deadline_unique_occurrence"
             ),
-            models.CheckConstraint(condition=Q(due_at__gte=models.F("starts_at")), name="deadline_due_after_start"),
+            models.CheckConstraint(
+                condition=Q(due_at__gte=models.F("starts_at")), name="deadline_due_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,9 @@ class Notification(models.Model):
         WARNING = "warning", "提醒"
         URGENT = "urgent", "紧急"
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
@@ -30,7 +32,9 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "dedupe_key"], condition=Q(dedupe_key__isnull=False), name="notification_dedupe"
+                fields=["recipient", "dedupe_key"],
+                condition=Q(dedupe_key__isnull=False),
+                name="notification_dedupe",
             )
         ]
 

@@ -45,7 +45,12 @@ class OrgUnit(models.Model):
     code = models.SlugField("代码", max_length=60, unique=True)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -106,7 +111,10 @@ class OrgUnit(models.Model):
 
 class WorkingGroupMember(models.Model):
     group = models.ForeignKey(
-        OrgUnit, on_delete=models.CASCADE, related_name="group_members", limit_choices_to={"kind": "working_group"}
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="group_members",
+        limit_choices_to={"kind": "working_group"},
     )
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="working_groups")
     is_lead = models.BooleanField("牵头单位", default=False)
@@ -178,8 +186,12 @@ class Membership(models.Model):
 class Delegation(models.Model):
     """An acting deputy: `deputy` may act with `principal`'s role on `unit` in the window."""
 
-    principal = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given")
-    deputy = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received")
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given"
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received"
+    )
     role = models.ForeignKey(Role, on_delete=models.PROTECT)
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT)
     starts_at = models.DateTimeField("开始")

@@ -62,11 +62,21 @@ def notify(
             continue
         created += 1
         if email and user.email:
-            outbox_add(channel=OutboxMessage.Channel.EMAIL, to=user.email, subject=title, body=body,
-                       dedupe_key=f"{key}:email" if key else None)
+            outbox_add(
+                channel=OutboxMessage.Channel.EMAIL,
+                to=user.email,
+                subject=title,
+                body=body,
+                dedupe_key=f"{key}:email" if key else None,
+            )
         if sms and user.phone:
-            outbox_add(channel=OutboxMessage.Channel.SMS, to=user.phone, subject="", body=f"{title} {body}".strip(),
-                       dedupe_key=f"{key}:sms" if key else None)
+            outbox_add(
+                channel=OutboxMessage.Channel.SMS,
+                to=user.phone,
+                subject="",
+                body=f"{title} {body}".strip(),
+                dedupe_key=f"{key}:sms" if key else None,
+            )
     return created
 
 
@@ -76,7 +86,11 @@ def outbox_add(*, channel: str, to: str, body: str, subject: str = "", dedupe_ke
     try:
         with transaction.atomic():
             OutboxMessage.objects.create(
-                channel=channel, to=to, subject=subject[:200], body=body, dedupe_key=dedupe_key,
+                channel=channel,
+                to=to,
+                subject=subject[:200],
+                body=body,
+                dedupe_key=dedupe_key,
                 next_attempt_at=timezone.now(),
             )
     except IntegrityError:

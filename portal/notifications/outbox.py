@@ -50,20 +50,25 @@ def outbox_dispatch(*, limit: int = 500) -> dict[str, int]:
             else:
                 sms = sms or get_backend()
                 sms.send(message.to, message.body)
-        except Exception as exc:  # noqa: BLE001 - any delivery failure is recorded and retried
+        except Exception as exc:
             attempts = message.attempts + 1
             OutboxMessage.objects.filter(pk=message_id).update(
                 attempts=attempts,
                 last_error=str(exc)[:2000],
                 locked_until=None,
-                status=OutboxMessage.Status.FAILED if attempts >= MAX_ATTEMPTS else OutboxMessage.Status.PENDING,
+                status=OutboxMessage.Status.FAILED
+                if attempts >= MAX_ATTEMPTS
+                else OutboxMessage.Status.PENDING,
                 next_attempt_at=now + timedelta(minutes=2**attempts),
             )
             log.warning("outbox message %s failed (attempt %s): %s", message_id, attempts, exc)
             failed += 1
             continue
         OutboxMessage.objects.filter(pk=message_id).update(
-            status=OutboxMessage.Status.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, locked_until=None
+            status=OutboxMessage.Status.SENT,
+            sent_at=timezone.now(),
+            attempts=message.attempts + 1,
+            locked_until=None,
         )
         sent += 1
     return {"sent": sent, "failed": failed}

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             extra = module.seed(stdout=self.stdout) or []
             accounts.extend(extra)
         width = max(len(u) for u, _ in accounts)
-        lines = ["演示账号（密码均为 %s）：" % DEMO_PASSWORD]
+        lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）："]
         lines += [f"  {username.ljust(width)}  {description}" for username, description in accounts]
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         (settings.VAR_DIR / "demo-accounts.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
