@@ -25,6 +25,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "tests/browser/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.browser)
+            # The live server reads the database from another thread: tests must commit, and
+            # the migration-seeded reference data (org tree, roles, rule sets) is restored
+            # after each test's flush.
+            if item.get_closest_marker("django_db") is None:
+                item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
 
 @pytest.fixture(autouse=True)

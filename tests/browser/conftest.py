@@ -16,8 +16,16 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def chromium_path() -> str:
@@ -25,6 +33,20 @@ def chromium_path() -> str:
     if not Path(path).exists():
         pytest.fail("Debian's chromium is not installed (apt-get install chromium fonts-wqy-microhei)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _share_serialized_contents(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Playwright's sync API runs the test body under another context, where Django's
+    context-local `connections` hands out a fresh connection object (same shared in-memory
+    database) without the `_test_serialized_contents` that serialized_rollback restores from.
+    Put the serialized data on the connection class so every connection object has it."""
+    from django.db import connections
+
+    for conn in connections.all():
+        contents = getattr(conn, "_test_serialized_contents", None)
+        if contents is not None:
+            type(conn)._test_serialized_contents = contents
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +61,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  viewport={"width": 1366, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1366, "height": 900},
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []

@@ -2,21 +2,24 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from portal.deadlines import deadline_create
 from portal.models import Notification, OrgUnit
 from portal.notifications import notify
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
 
 def test_sign_in_see_dashboard_and_read_notification(login, page, persona, screenshot):
     user = persona("yicheng")
     county = OrgUnit.objects.get(code="yicheng")
-    deadline_create(subject=county, kind="demo.report", title="初报：测试灾情", responsible_unit=county,
-                    due_at=timezone.now() + timedelta(hours=2), basis="4.2.1")
+    deadline_create(
+        subject=county,
+        kind="demo.report",
+        title="初报：测试灾情",
+        responsible_unit=county,
+        due_at=timezone.now() + timedelta(hours=2),
+        basis="4.2.1",
+    )
     notify([user], title="请于 2 小时内报送初报", url="/deadlines/", dedupe_key="browser-test")
 
     login("yicheng")
