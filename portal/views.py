@@ -212,10 +212,10 @@ def _broker_status() -> dict[str, Any]:
         return {"ok": ok, "transport": "filesystem"}
     if url.startswith("memory"):
         return {"ok": True, "transport": "memory"}
-    from portal.celery import app
+    from kombu import Connection
 
     try:
-        with app.connection_for_write() as conn:
+        with Connection(url, connect_timeout=1, transport_options={"max_retries": 0}) as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
         return {"ok": True, "transport": url.split("://", 1)[0]}
     except Exception as exc:

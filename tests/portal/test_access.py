@@ -49,9 +49,16 @@ def test_delegation_gives_the_role_for_the_window_only(persona, unit):
     principal, deputy, admin = persona("jzw_office_deputy"), persona("city_yjj"), persona("admin")
     role = Role.objects.get(code="dr_office_deputy")
     now = timezone.now()
-    delegation_create(principal=principal, deputy=deputy, role=role, unit=unit("jzw-office"),
-                      starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=8),
-                      reason="夜间值守，副主任出差", actor=admin)
+    delegation_create(
+        principal=principal,
+        deputy=deputy,
+        role=role,
+        unit=unit("jzw-office"),
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=8),
+        reason="夜间值守，副主任出差",
+        actor=admin,
+    )
     grant = grant_for(deputy, "dr_office_deputy")
     assert grant is not None and grant.delegated_by == principal.pk
     assert not user_grants(deputy, at=now + timedelta(hours=9)) or all(
@@ -63,7 +70,14 @@ def test_delegation_gives_the_role_for_the_window_only(persona, unit):
 def test_delegation_needs_the_role_and_a_reason(persona, unit):
     now = timezone.now()
     with pytest.raises(RuleViolation) as exc:
-        delegation_create(principal=persona("yicheng"), deputy=persona("xiping"),
-                          role=Role.objects.get(code="dr_director"), unit=unit("jzw"),
-                          starts_at=now, ends_at=now - timedelta(hours=1), reason="", actor=persona("admin"))
+        delegation_create(
+            principal=persona("yicheng"),
+            deputy=persona("xiping"),
+            role=Role.objects.get(code="dr_director"),
+            unit=unit("jzw"),
+            starts_at=now,
+            ends_at=now - timedelta(hours=1),
+            reason="",
+            actor=persona("admin"),
+        )
     assert set(exc.value.errors) == {"reason", "ends_at", "role"}

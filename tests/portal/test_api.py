@@ -14,7 +14,9 @@ from portal.personas import DEMO_PASSWORD
 def test_token_login_and_use(persona):
     persona("yicheng")
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": "yicheng", "password": DEMO_PASSWORD}, format="json")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "yicheng", "password": DEMO_PASSWORD}, format="json"
+    )
     assert response.status_code == 200 and set(response.json()) == {"token"}
     client.credentials(HTTP_AUTHORIZATION="Token " + response.json()["token"])
     assert client.get("/api/v1/org/units/").status_code == 200
@@ -36,7 +38,9 @@ def test_org_units_list_and_filters(api):
     assert len(names) == 13 and "市高新技术产业开发区" in names
     first = body["results"][0]
     assert set(first) >= {"id", "name", "kind", "parent", "handles_orders"}
-    handlers = client.get("/api/v1/org/units/", {"handles_orders": "true", "page_size": 200}).json()["results"]
+    handlers = client.get("/api/v1/org/units/", {"handles_orders": "true", "page_size": 200}).json()[
+        "results"
+    ]
     assert {"国网驻马店供电公司", "市住房和城乡建设局", "西平县"} <= {u["name"] for u in handlers}
     assert all(u["handles_orders"] for u in handlers)
     search = client.get("/api/v1/org/units/", {"search": "水屯"}).json()["results"]
@@ -69,7 +73,9 @@ def test_idempotency_key_replays_and_rejects_a_different_body(api, persona):
     assert json.loads(again.content) == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert IdempotencyRecord.objects.count() == 1
-    other = client.post("/api/v1/auth/token/", {**body, "password": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    other = client.post(
+        "/api/v1/auth/token/", {**body, "password": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
     assert other.status_code == 422
     # Keys are per user: another user may reuse the same key.
     third = api("admin").post("/api/v1/auth/token/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
@@ -84,7 +90,11 @@ def _api_views(patterns=None, prefix=""):
         elif isinstance(entry, URLPattern):
             callback = entry.callback
             cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-            if cls is not None and hasattr(cls, "as_view") and (prefix + str(entry.pattern)).startswith("api/v1/"):
+            if (
+                cls is not None
+                and hasattr(cls, "as_view")
+                and (prefix + str(entry.pattern)).startswith("api/v1/")
+            ):
                 yield prefix + str(entry.pattern), cls
 
 

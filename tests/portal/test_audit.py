@@ -35,7 +35,11 @@ def test_record_captures_actor_object_and_request(web, persona):
         entry = audit_record(actor=persona("admin"), action="test.view", obj=unit, extra={"why": "检查"})
     finally:
         context.reset(token)
-    assert (entry.actor_label, entry.object_type, entry.object_id) == ("admin", "portal.orgunit", str(unit.pk))
+    assert (entry.actor_label, entry.object_type, entry.object_id) == (
+        "admin",
+        "portal.orgunit",
+        str(unit.pk),
+    )
     assert (entry.request_id, entry.ip) == ("req-456", "10.1.2.3")
 
 

@@ -33,8 +33,14 @@ def people(persona):
 
 
 def make(county, **kw):
-    args = dict(subject=county, kind="test.report", title="初报", responsible_unit=county,
-                due_at=T0 + timedelta(hours=2), starts_at=T0)
+    args = dict(
+        subject=county,
+        kind="test.report",
+        title="初报",
+        responsible_unit=county,
+        due_at=T0 + timedelta(hours=2),
+        starts_at=T0,
+    )
     args.update(kw)
     return deadline_create(**args)
 
@@ -144,8 +150,12 @@ def test_recurring_catches_up_after_downtime(county):
 
 
 def test_yearly_recurrence(county):
-    d = make(county, kind="test.yearly", due_at=datetime.fromisoformat("2025-10-16T00:00:00+08:00"),
-             recurrence={"yearly": True})
+    d = make(
+        county,
+        kind="test.yearly",
+        due_at=datetime.fromisoformat("2025-10-16T00:00:00+08:00"),
+        recurrence={"yearly": True},
+    )
     deadline_meet(subject=county, kind="test.yearly", at=datetime.fromisoformat("2025-10-10T10:00:00+08:00"))
     nxt = Deadline.objects.get(previous=d)
     assert nxt.due_at == datetime.fromisoformat("2026-10-16T00:00:00+08:00")
@@ -157,16 +167,24 @@ def test_cancel_stops_open_ones_but_never_hides_overdue(county):
     deadline_sweep(now=T0 + timedelta(hours=3))
     make(county, kind="c", due_at=T0 + timedelta(days=2))
     assert deadline_cancel(subject=county, reason="灾情稳定") == 1
-    assert set(Deadline.objects.values_list("kind", "status")) == {("a", "overdue"), ("b", "overdue"), ("c", "cancelled")}
+    assert set(Deadline.objects.values_list("kind", "status")) == {
+        ("a", "overdue"),
+        ("b", "overdue"),
+        ("c", "cancelled"),
+    }
 
 
 def test_reschedule_moves_open_deadline_only(county, people):
     d = make(county)
-    moved = deadline_reschedule(deadline=d, due_at=T0 + timedelta(days=3), reason="延期获批", actor=people["city"])
+    moved = deadline_reschedule(
+        deadline=d, due_at=T0 + timedelta(days=3), reason="延期获批", actor=people["city"]
+    )
     assert moved.due_at == T0 + timedelta(days=3) and moved.reminded_at is None
     deadline_sweep(now=T0 + timedelta(days=4))
     with pytest.raises(InvalidTransition):
-        deadline_reschedule(deadline=d, due_at=T0 + timedelta(days=9), reason="再次延期", actor=people["city"])
+        deadline_reschedule(
+            deadline=d, due_at=T0 + timedelta(days=9), reason="再次延期", actor=people["city"]
+        )
 
 
 def test_kind_hooks_and_sms(county, people):
