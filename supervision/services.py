@@ -708,7 +708,8 @@ def on_reports_overdue(deadlines: list[Deadline]) -> None:
         )
     )
     if task_ids:
-        task_status_refresh(task_ids=task_ids)
+        moments = [d.overdue_at for d in deadlines if d.overdue_at is not None]
+        task_status_refresh(task_ids=task_ids, today=_local_today(max(moments)) if moments else None)
 
 
 def evaluate_preview(
