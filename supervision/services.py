@@ -31,7 +31,7 @@ from portal.audit import audit_record, snapshot
 from portal.deadlines import deadline_cancel, deadline_create, deadline_meet
 from portal.errors import InvalidTransition, RuleViolation
 from portal.models import Deadline, OrgUnit, RuleSet
-from portal.rulesets import ruleset_in_force
+from portal.rulesets import RuleSetMissing, ruleset_in_force
 from portal.workcal import calendar
 from supervision import rules
 from supervision.models import (
@@ -721,7 +721,10 @@ def evaluate_preview(
     reporting_starts: date,
 ) -> tuple[rules.Evaluation, RuleSet]:
     """The status rule on given figures, with the rule set in force on `on` (API preview)."""
-    ruleset, params = _status_params(on)
+    try:
+        ruleset, params = _status_params(on)
+    except RuleSetMissing:
+        raise RuleViolation(errors={"date": [f"{on:%Y-%m-%d} 没有生效的状态判定规则版本"]}) from None
     ev = rules.indicator_status(
         facts, reading, today=on, frequency=frequency, reporting_starts=reporting_starts, params=params
     )
