@@ -73,7 +73,7 @@ class ReportForm(forms.Form):
             self.fields[value_field(ind)] = forms.CharField(
                 label=f"{ind.name}（{ind.measure_unit}）",
                 required=False,
-                help_text=f"{target}{deadline}。填写截至本期末的累计完成值。",
+                help_text=f"{target}{deadline}。填写截至本期末的完成值（累计指标填全年累计数）。",
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
             self.fields[note_field(ind)] = forms.CharField(label="说明", required=False, max_length=200)

@@ -208,23 +208,23 @@ def _parse_values(
         field = f"value_{ind.pk}"
         raw = values.get(ind.pk)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            errors[field] = [f"请填写“{ind.name}”的本期累计完成值（{ind.measure_unit}）"]
+            errors[field] = [f"请填写「{ind.name}」截至本期末的完成值（{ind.measure_unit}）"]
             continue
         try:
             value = Decimal(str(raw).strip().replace(",", ""))
         except InvalidOperation:
-            errors[field] = [f"“{ind.name}”的完成值应为数字，例如 1200 或 85.5"]
+            errors[field] = [f"「{ind.name}」的完成值应为数字，例如 1200 或 85.5"]
             continue
         if not value.is_finite():
-            errors[field] = [f"“{ind.name}”的完成值应为数字"]
+            errors[field] = [f"「{ind.name}」的完成值应为数字"]
         elif value < 0:
-            errors[field] = [f"“{ind.name}”的完成值不能为负数"]
+            errors[field] = [f"「{ind.name}」的完成值不能为负数"]
         elif value >= MAX_VALUE:
-            errors[field] = [f"“{ind.name}”的完成值过大"]
+            errors[field] = [f"「{ind.name}」的完成值过大"]
         elif ind.measure_unit == "%" and value > 100:
-            errors[field] = [f"“{ind.name}”是百分比，不能超过 100"]
+            errors[field] = [f"「{ind.name}」是百分比，不能超过 100"]
         elif value.as_tuple().exponent < -4:  # type: ignore[operator]
-            errors[field] = [f"“{ind.name}”最多保留 4 位小数"]
+            errors[field] = [f"「{ind.name}」最多保留 4 位小数"]
         else:
             parsed.append((ind, value, (notes.get(ind.pk) or "").strip()[:200]))
     if errors:

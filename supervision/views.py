@@ -216,7 +216,6 @@ def report_file(request: HttpRequest, pk: int) -> HttpResponse:
             "correction": None,
             "upload_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -278,7 +277,6 @@ def report_correct(request: HttpRequest, pk: int) -> HttpResponse:
             "correction": report,
             "upload_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -177,7 +177,7 @@ def test_a_report_cannot_be_filed_twice(open_period, user):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("", "请填写“新增5G基站”的本期累计完成值（个）"),
+        ("", "请填写「新增5G基站」截至本期末的完成值（个）"),
         ("一千", "应为数字"),
         ("-3", "不能为负数"),
         ("12.345678", "最多保留 4 位小数"),
