@@ -366,7 +366,7 @@ def report_submit(
     now = at or timezone.now()
     with transaction.atomic():
         locked = (
-            ReportObligation.objects.select_for_update()
+            ReportObligation.objects.select_for_update(of=("self",))
             .select_related("task", "deadline")
             .get(pk=obligation.pk)
         )
@@ -433,8 +433,12 @@ def report_correct(
     parsed = _parse_values(obligation, values or {}, value_notes or {})
     now = timezone.now()
     with transaction.atomic():
-        locked_ob = ReportObligation.objects.select_for_update().select_related("task").get(pk=obligation.pk)
-        old = Report.objects.select_for_update().get(pk=report.pk)
+        locked_ob = (
+            ReportObligation.objects.select_for_update(of=("self",))
+            .select_related("task")
+            .get(pk=obligation.pk)
+        )
+        old = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
         if not old.is_current:
             raise InvalidTransition("只能更正现行版本；该版本已被更正")
         old_values = list(old.values.values("indicator_id", "value", "note"))
