@@ -170,20 +170,23 @@ def obligations_ensure(*, now: datetime | None = None, task_ids: Iterable[int] |
             "task__document", "unit"
         )
     )
-    starts = {p.start for periods in wanted.values() for p in periods}
-    existing = set(
-        ReportObligation.objects.filter(
-            assignment__in=[a.pk for a in assignments], period_start__in=starts, deadline__isnull=False
-        ).values_list("assignment_id", "period_start")
-    )
+    earliest = min(p.start for periods in wanted.values() for p in periods)
+    taken: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for assignment_id, start, end in ReportObligation.objects.filter(
+        assignment__in=[a.pk for a in assignments], period_end__gte=earliest
+    ).values_list("assignment_id", "period_start", "period_end"):
+        taken[assignment_id].append((start, end))
     created = 0
     for assignment in assignments:
         for period in wanted[assignment.task_id]:
-            if (assignment.pk, period.start) in existing:
+            # Already opened, or covered by an obligation of the former cycle after a schedule
+            # change: the new cycle starts with the first period that overlaps none.
+            if any(start <= period.end and period.start <= end for start, end in taken[assignment.pk]):
                 continue
             obligation_create(
                 assignment=assignment, period=period, ruleset=ruleset, params=params, escalate_to=escalate_to
             )
+            taken[assignment.pk].append((period.start, period.end))
             created += 1
     return created
 
@@ -538,8 +541,8 @@ def task_reopen(*, task: Task, actor: Any, reason: str) -> Task:
 
 
 def task_schedule_set(*, task: Task, actor: Any, frequency: str) -> Task:
-    """Change the reporting cycle. Obligations already created keep their period; the next
-    ones follow the new cycle."""
+    """Change the reporting cycle. Obligations already created keep their period; the new cycle
+    starts with its first period that overlaps none of them (see obligations_ensure)."""
     if frequency not in Frequency.values:
         raise RuleViolation(errors={"frequency": [f"报告周期应为：{'、'.join(Frequency.labels)}"]})
     with transaction.atomic():

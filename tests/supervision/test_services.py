@@ -383,3 +383,54 @@ def test_daily_refresh_opens_obligations_and_evaluates_every_task(db):
     assert result["obligations_created"] > 0
     assert not Task.objects.filter(status_on__isnull=True).exists()
     assert set(Task.objects.filter(document__letter="A").values_list("status", flat=True)) == {"overdue"}
+
+
+def test_refresh_command(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with time_machine.travel(at(2026, 11, 25, 9), tick=False):
+        call_command("supervision_refresh", stdout=out)
+    assert "新建报告义务" in out.getvalue()
+    assert not Task.objects.filter(status_on__isnull=True).exists()
+
+
+def test_admin_changes_the_reporting_unit_through_an_audited_service(open_period, user):
+    from django.test import Client
+
+    open_period(at(2024, 8, 5, 10), "A10")
+    with time_machine.travel(at(2024, 8, 30, 10), tick=False):
+        _file(obligation_of("A10", "fgw"), user("sup_fgw"), value="1200")
+    ind = Indicator.objects.get(task__code="A10")
+    assert ind.latest_value == Decimal("1200")
+    txb = OrgUnit.objects.get(code="txb")
+    admin = Client()
+    admin.force_login(user("admin"))
+    url = f"/admin/supervision/indicator/{ind.pk}/change/"
+    assert admin.get(url).status_code == 200
+    response = admin.post(
+        url, {"reporting_unit": txb.pk, "baseline": "0", "start": "2024-01-01", "note": "通管办填报"}
+    )
+    assert response.status_code == 302
+    ind.refresh_from_db()
+    assert ind.reporting_unit == txb and ind.latest_value is None  # 市通管办 has not reported yet
+    entry = AuditEntry.objects.get(action="supervision.indicator.change")
+    assert (
+        entry.after["reporting_unit"] == txb.pk
+        and entry.before["reporting_unit"] == OrgUnit.objects.get(code="fgw").pk
+    )
+    assert admin.get("/admin/supervision/task/").status_code == 200
+    assert admin.post(f"/admin/supervision/report/{Report.objects.get().pk}/delete/").status_code == 403
+
+
+def test_a_schedule_change_mid_period_does_not_double_the_reporting(open_period, user, task):
+    open_period(at(2026, 11, 25, 10), "B07")  # monthly: November 2026
+    services.task_schedule_set(task=task("B07"), actor=user("sup_zfb"), frequency="quarterly")
+    assert {o.period_start for o in open_period(at(2026, 11, 26, 10), "B07")} == {date(2026, 11, 1)}
+    later = open_period(at(2027, 1, 5, 10), "B07")
+    assert {(o.period_start, o.period_end) for o in later} == {
+        (date(2026, 11, 1), date(2026, 11, 30)),
+        (date(2027, 1, 1), date(2027, 3, 31)),
+    }
