@@ -27,3 +27,33 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class DelegationForm(forms.Form):
+    """A role holder names an acting deputy for a time window."""
+
+    membership = forms.ChoiceField(label=_("委托的角色"))
+    deputy = forms.CharField(label=_("代理人用户名"), max_length=150)
+    starts_at = forms.DateTimeField(
+        label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+    def __init__(self, *args: object, memberships: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.memberships = {str(m.pk): m for m in memberships}
+        self.fields["membership"].choices = [
+            (str(m.pk), f"{m.role.name} · {m.unit.name}") for m in memberships
+        ]
+
+    def clean_deputy(self) -> object:
+        from portal.models import User
+
+        username = self.cleaned_data["deputy"].strip()
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("找不到该用户（请填写登录用户名）"))
+        return user
