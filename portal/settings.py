@@ -100,6 +100,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # the writer, IMMEDIATE transactions take the write lock up front (no deadlock on upgrade),
     # and the busy timeout makes a writer wait instead of failing with "database is locked".
     _db["CONN_MAX_AGE"] = 0
+    if _db["NAME"] and _db["NAME"] != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _db["OPTIONS"] = {
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
         "transaction_mode": "IMMEDIATE",
