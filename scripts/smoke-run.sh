@@ -7,7 +7,14 @@ export PORTAL_VAR_DIR="${PORTAL_VAR_DIR:-$(mktemp -d)/var}"
 log="$PORTAL_VAR_DIR.run.log"
 make run >"$log" 2>&1 &
 runner=$!
-trap 'kill -INT $runner 2>/dev/null || true; pkill -f "celery -A portal worker" 2>/dev/null || true; pkill -f "manage.py runserver 127.0.0.1:8000" 2>/dev/null || true' EXIT
+stop() {
+  kill -INT "$runner" 2>/dev/null || true
+  if [ -f "$PORTAL_VAR_DIR/run.pids" ]; then
+    for pid in $(cat "$PORTAL_VAR_DIR/run.pids"); do pkill -TERM -P "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
+  fi
+  pkill -TERM -f "$PORTAL_VAR_DIR/celerybeat-schedule" 2>/dev/null || true
+}
+trap stop EXIT
 for _ in $(seq 150); do
   if body=$(curl -fsS http://127.0.0.1:8000/healthz 2>/dev/null) && grep -q '"status": "ok"' <<<"$body"; then
     echo "healthz: $body"
