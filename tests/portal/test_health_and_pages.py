@@ -69,3 +69,8 @@ def test_english_is_a_second_locale(web):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert "Dashboard" in page and "My deadlines" in page
+
+
+def test_chinese_first_whatever_the_browser_asks(web):
+    page = web("yicheng").get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作台" in page
