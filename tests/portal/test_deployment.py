@@ -127,3 +127,26 @@ def test_sqlite_default_uses_wal_and_a_busy_timeout(tmp_path):
         check=True,
     )
     assert result.stdout.split() == ["wal", "30", "IMMEDIATE"]
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "-production-secret-key-of-50-chars-1234",
+        "ALLOWED_HOSTS": "portal.zhumadian.gov.cn",
+        "PORTAL_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -61,3 +61,16 @@ def test_every_page_has_no_inline_script(web):
     html = web("admin").get("/").content.decode()
     assert "<script>" not in html and "<script >" not in html
     assert all('src="' in tag for tag in html.split("<script")[1:])
+
+
+def test_english_is_a_second_locale(web):
+    client = web("yicheng")
+    assert "工作台" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert "Dashboard" in page and "My deadlines" in page
+
+
+def test_chinese_first_whatever_the_browser_asks(web):
+    page = web("yicheng").get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作台" in page
