@@ -16,10 +16,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -32,6 +30,7 @@ from portal.deadlines import deadline_cancel, deadline_create, deadline_meet
 from portal.errors import InvalidTransition, RuleViolation
 from portal.models import Deadline, OrgUnit, RuleSet
 from portal.rulesets import RuleSetMissing, ruleset_in_force
+from portal.uploads import DOCUMENTS, validate_upload
 from portal.workcal import calendar
 from supervision import rules
 from supervision.models import (
@@ -48,23 +47,7 @@ from supervision.models import (
 from supervision.policies import can_report_for
 
 KIND = "supervision.progress_report"
-EVIDENCE_EXTENSIONS = (
-    ".pdf",
-    ".ofd",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".doc",
-    ".docx",
-    ".wps",
-    ".xls",
-    ".xlsx",
-    ".et",
-    ".ppt",
-    ".pptx",
-    ".zip",
-    ".txt",
-)
+EVIDENCE_KINDS = (*DOCUMENTS, "ofd")  # PDF, OFD, Word, Excel, PowerPoint, images, text
 MAX_EVIDENCE_FILES = 10
 MAX_VALUE = Decimal("1e15")
 
@@ -245,19 +228,8 @@ def _check_narrative(narrative: str) -> str:
 
 
 def _check_file(file: UploadedFile) -> None:
-    name = file.name or ""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in EVIDENCE_EXTENSIONS:
-        raise RuleViolation(
-            errors={
-                "evidence": [f"“{name}”的格式不支持；可上传 {'、'.join(e[1:] for e in EVIDENCE_EXTENSIONS)}"]
-            }
-        )
-    if file.size is not None and file.size > settings.UPLOAD_MAX_BYTES:
-        limit = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise RuleViolation(errors={"evidence": [f"“{name}”超过 {limit} MB"]})
-    if not file.size:
-        raise RuleViolation(errors={"evidence": [f"“{name}”是空文件"]})
+    """Size, extension and content (magic bytes), by the platform's upload check."""
+    validate_upload(file, kinds=EVIDENCE_KINDS, field="evidence")
 
 
 def _store_evidence(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from portal.errors import InvalidTransition, RuleViolation
 from portal.exports import xlsx_response
+from portal.uploads import attachment_response
 from supervision import rules, selectors, services
 from supervision.forms import (
     BoardFilterForm,
@@ -283,4 +284,4 @@ def report_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = EvidencePolicy().get(request.user, pk=pk)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    return attachment_response(evidence.file, evidence.original_name)

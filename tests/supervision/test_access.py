@@ -36,7 +36,7 @@ def filed(open_period, user):
                 actor=user(who),
                 narrative=f"{unit} 进展",
                 values=values,
-                files=[SimpleUploadedFile(f"{unit}.pdf", b"%PDF evidence")],
+                files=[SimpleUploadedFile(f"{unit}.pdf", b"%PDF-1.4 evidence")],
             )
     return out
 
@@ -176,7 +176,7 @@ def test_api_outsider_and_anonymous(filed, user):
         assert outsider.post(url, body, format="json").status_code == 404, url
     upload = outsider.post(
         "/api/v1/supervision/evidence/",
-        {"obligation": ob.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF")},
+        {"obligation": ob.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4")},
         format="multipart",
     )
     assert upload.status_code == 404

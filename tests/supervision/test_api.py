@@ -74,7 +74,7 @@ def test_filing_a_report_with_idempotency_key_and_evidence(open_period, client_f
     with time_machine.travel(at(2024, 8, 30, 10), tick=False):
         upload = c.post(
             f"{BASE}/evidence/",
-            {"obligation": ob.pk, "file": SimpleUploadedFile("基站清单.pdf", b"%PDF list")},
+            {"obligation": ob.pk, "file": SimpleUploadedFile("基站清单.pdf", b"%PDF-1.4 list")},
             format="multipart",
         )
         assert upload.status_code == 201 and upload.json()["report"] is None

@@ -247,7 +247,9 @@ def test_evidence_is_stored_with_its_hash(open_period, user):
     open_period(at(2024, 8, 5, 10), "A10")
     with time_machine.travel(at(2024, 8, 30, 11), tick=False):
         report = _file(
-            obligation_of("A10", "fgw"), user("sup_fgw"), files=[_pdf(), _pdf("台账.xlsx", b"PK..")]
+            obligation_of("A10", "fgw"),
+            user("sup_fgw"),
+            files=[_pdf(), _pdf("台账.xlsx", b"PK\x03\x04 sheet")],
         )
     files = list(report.evidence.order_by("pk"))
     assert [e.original_name for e in files] == ["照片.pdf", "台账.xlsx"]
@@ -255,14 +257,19 @@ def test_evidence_is_stored_with_its_hash(open_period, user):
     assert files[0].file.read() == b"%PDF-1.4 evidence"
 
 
-def test_unsupported_or_empty_files_are_refused(open_period, user):
+def test_unsupported_disguised_or_empty_files_are_refused_and_ofd_accepted(open_period, user):
     open_period(at(2024, 8, 5, 10), "A10")
     ob = obligation_of("A10", "fgw")
-    with pytest.raises(RuleViolation, match="格式不支持"):
-        _file(ob, user("sup_fgw"), files=[_pdf("run.exe")])
+    clerk = user("sup_fgw")
+    with pytest.raises(RuleViolation, match="类型不被接受"):
+        _file(ob, clerk, files=[_pdf("run.exe")])
+    with pytest.raises(RuleViolation, match="内容与扩展名不符"):
+        _file(ob, clerk, files=[_pdf("伪装.pdf", b"<html><script>alert(1)</script>")])
     with pytest.raises(RuleViolation, match="空文件"):
-        _file(ob, user("sup_fgw"), files=[_pdf("空.pdf", b"")])
+        _file(ob, clerk, files=[_pdf("空.pdf", b"")])
     assert not Report.objects.exists() and not Evidence.objects.exists()
+    report = _file(ob, clerk, files=[_pdf("公文.ofd", b"PK\x03\x04 ofd")])
+    assert report.evidence.get().original_name == "公文.ofd"
 
 
 def test_uploaded_evidence_is_attached_only_by_its_uploader(open_period, user):

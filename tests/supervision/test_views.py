@@ -122,7 +122,7 @@ def test_filing_a_report_through_the_page(open_period, user):
     assert not Report.objects.exists()
 
     data.update({f"value_{i.pk}": v for i, v in zip(inds, ["100", "55", "65", "75", "85"], strict=True)})
-    data["evidence"] = [SimpleUploadedFile("清单.pdf", b"%PDF list")]
+    data["evidence"] = [SimpleUploadedFile("清单.pdf", b"%PDF-1.4 list")]
     ok = c.post(f"/supervision/obligations/{ob.pk}/report/", data)
     assert ok.status_code == 302 and ok["Location"] == f"/supervision/tasks/{ob.task_id}/"
     report = Report.objects.get()
@@ -131,8 +131,8 @@ def test_filing_a_report_through_the_page(open_period, user):
     again = c.get(f"/supervision/obligations/{ob.pk}/report/")
     assert again.status_code == 302 and again["Location"] == f"/supervision/reports/{report.pk}/"
     download = c.get(f"/supervision/evidence/{report.evidence.get().pk}/")
-    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF list"
-    assert "attachment" in download["Content-Disposition"]
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 list"
+    assert "attachment" in download["Content-Disposition"] and download["X-Content-Type-Options"] == "nosniff"
 
 
 def test_correcting_through_the_page_prefills_and_requires_a_reason(open_period, user):
