@@ -181,7 +181,6 @@ class ObligationSerializer(serializers.ModelSerializer):
             "id",
             "task",
             "unit",
-            "frequency",
             "period_start",
             "period_end",
             "period_label",
@@ -299,7 +298,7 @@ class ReasonInSerializer(serializers.Serializer):
 
 
 class ScheduleInSerializer(serializers.Serializer):
-    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    report_frequency = serializers.ChoiceField(choices=Frequency.choices)
 
 
 def _service_values(values: list[dict[str, Any]]) -> tuple[dict[int, Any], dict[int, str]]:
@@ -397,13 +396,13 @@ class TaskViewSet(PortalReadOnlyViewSet):
     @extend_schema(request=ScheduleInSerializer, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, pk: Any = None) -> Response:
-        """Supervisor: set the reporting cycle (`{"frequency": "weekly"|"monthly"|"quarterly"}`)."""
+        """Supervisor: set the reporting cycle (`{"report_frequency": "weekly"|"monthly"|"quarterly"}`)."""
         task = self._supervised(pk)
         body = ScheduleInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._detail(
             services.task_schedule_set(
-                task=task, actor=request.user, frequency=body.validated_data["frequency"]
+                task=task, actor=request.user, frequency=body.validated_data["report_frequency"]
             )
         )
 
@@ -532,7 +531,9 @@ class EvaluateInSerializer(serializers.Serializer):
     deadline = serializers.DateField(required=False, allow_null=True)
     value = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, allow_null=True)
     as_of = serializers.DateField(required=False, allow_null=True)
-    frequency = serializers.ChoiceField(choices=Frequency.choices, required=False, default=Frequency.MONTHLY)
+    report_frequency = serializers.ChoiceField(
+        choices=Frequency.choices, required=False, default=Frequency.MONTHLY
+    )
     reporting_starts = serializers.DateField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -580,7 +581,7 @@ class EvaluateView(PortalAPIView):
             facts=facts,
             reading=reading,
             on=on,
-            frequency=d["frequency"],
+            frequency=d["report_frequency"],
             reporting_starts=d.get("reporting_starts") or d.get("start") or on,
         )
         return Response(

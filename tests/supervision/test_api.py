@@ -183,9 +183,9 @@ def test_supervisor_actions(client_for):
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert c.post(f"{url}/complete/", {"note": "again"}, format="json").status_code == 409
     assert c.post(f"{url}/reopen/", {"reason": "仍有问题"}, format="json").json()["completed_at"] is None
-    assert c.post(f"{url}/schedule/", {"frequency": "daily"}, format="json").status_code == 400
+    assert c.post(f"{url}/schedule/", {"report_frequency": "daily"}, format="json").status_code == 400
     assert (
-        c.post(f"{url}/schedule/", {"frequency": "weekly"}, format="json").json()["report_frequency"]
+        c.post(f"{url}/schedule/", {"report_frequency": "weekly"}, format="json").json()["report_frequency"]
         == "weekly"
     )
 
