@@ -21,4 +21,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.idempotency_prune",
         "schedule": crontab(hour=3, minute=17),
     },
+    # 免申即享: registry data changes during the day (projects, invoices, recognitions); a nightly
+    # match at a quiet hour proposes new entitlements by the next working morning (set-based, ~s).
+    "subsidies.entitlements_match": {
+        "task": "subsidies.tasks.entitlements_match",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Policy expiry warnings are day-grained (180/30 days before): once every morning.
+    "subsidies.policy_expiry_warn": {
+        "task": "subsidies.tasks.policy_expiry_warn",
+        "schedule": crontab(hour=8, minute=5),
+    },
 }
