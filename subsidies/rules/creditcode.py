@@ -49,4 +49,6 @@ def is_valid_credit_code(code: str) -> bool:
 def make_credit_code(first17: str) -> str:
     """Complete 17 characters with their check character (demo data and tests)."""
     body = normalise(first17)
+    if len(body) != 17 or any(ch not in VALUES for ch in body):
+        raise ValueError(f"not 17 characters of the GB 32100 set: {first17!r}")
     return body + check_character(body)

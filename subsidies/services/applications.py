@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,7 +29,7 @@ from portal.access import CITY_STAFF
 from portal.audit import audit_record
 from portal.deadlines import deadline_cancel, deadline_create, deadline_meet, open_deadlines
 from portal.errors import InvalidTransition, RuleViolation
-from portal.models import Notification, OrgUnit, RuleSet, User
+from portal.models import Deadline, Notification, OrgUnit, RuleSet, User
 from portal.notifications import notify, unit_recipients
 from portal.workcal import calendar
 from subsidies.models import (
@@ -178,6 +179,16 @@ def _open_deadline(app: Application, status: str, now: Any) -> None:
     params = workflow_params(timezone.localdate(now))
     unit = app.lead_unit if who == "lead" else _fiscal_unit()
     due = calendar().due_after_working_days(now, int(params[days_key]))
+    # The engine is idempotent on (subject, kind, due time). A step re-entered the same day (a
+    # return and resubmission before lunch) would find the earlier, already met, row and open
+    # nothing; move the new due time a second earlier so the new obligation gets its own row.
+    taken = set(
+        Deadline.objects.filter(
+            subject_type=ContentType.objects.get_for_model(app), subject_id=app.pk, kind=kind
+        ).values_list("due_at", flat=True)
+    )
+    while due in taken:
+        due -= timedelta(seconds=1)
     deadline_create(
         subject=app,
         kind=kind,
