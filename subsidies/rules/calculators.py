@@ -881,7 +881,11 @@ def out_of_force(
 
 
 def evaluate_on(
-    clause_id: str, facts: Mapping[str, Any] | None, document_params: Mapping[str, Any], window: Window, on: date
+    clause_id: str,
+    facts: Mapping[str, Any] | None,
+    document_params: Mapping[str, Any],
+    window: Window,
+    on: date,
 ) -> Evaluation:
     """Evaluate on a date: outside the document's validity nothing is payable (facts are still
     validated, so bad input is reported whatever the date)."""

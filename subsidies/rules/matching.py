@@ -171,7 +171,12 @@ def facts_digest(facts: Mapping[str, Any]) -> str:
 
 
 def _s(value: Decimal) -> str:
-    return str(value)
+    """Decimal → string with at least two decimals (money as "20000000.00"; ratios keep theirs)."""
+    number = D(value)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        number = number.quantize(D("0.01"))
+    return str(number)
 
 
 def lpr_on(history: list[Mapping[str, str]], on: date) -> Decimal | None:
@@ -368,6 +373,14 @@ class Matcher:
             **links,  # type: ignore[arg-type]
         )
 
+    def _take(self, match: Match | None, out: list[Match]) -> None:
+        """Keep a final candidate and count it on its ledgers at once, so the next candidate
+        of the run (another project of the enterprise, another exhibition of the year) sees
+        what is left of a shared cap."""
+        if match is not None:
+            self._reserve(match)
+            out.append(match)
+
     def _reserve(self, match: Match) -> None:
         if match.reserved:
             return
@@ -395,7 +408,7 @@ class Matcher:
                     Subject("E7", f"E7:enterprise:{ent.id}:park", ent.id),
                     {"software_enterprise": True, "newly_entered_park": True},
                 )
-                found += [m] if m else []
+                self._take(m, found)
         found += self._intermediary(ent)
         found += self._recognitions(ent)
         found += self._projects_b(ent)
@@ -420,7 +433,8 @@ class Matcher:
                 if p.miit_support
                 else None,
             ]
-            out += [m for m in one if m]
+            for m in one:
+                self._take(m, out)
             group: list[Match] = []
             if p.status in ("production", "operating"):
                 m = self._candidate(
@@ -432,7 +446,8 @@ class Matcher:
                     "E4a", Subject("E4a", f"E4a:project:{p.id}", ent.id, p.id), facts_e4a(p), project_id=p.id
                 )
                 group += [m] if m else []
-            out += self._best_of(group)
+            for m in self._best_of(group):
+                self._take(m, out)
             if p.in_statistics_db and self.lpr is not None:
                 for loan in p.loans:
                     if not loan.for_equipment or loan.term_months <= 12 or loan.start_date > self.on:
@@ -487,13 +502,13 @@ class Matcher:
                     Subject("E3a", f"E3a:enterprise:{ent.id}:year:{fig.year}", ent.id, None, fig.year),
                     facts_e3a(fig),
                 )
-                out += [m] if m else []
+                self._take(m, out)
             m = self._candidate(
                 "E3b",
                 Subject("E3b", f"E3b:enterprise:{ent.id}:year:{fig.year}", ent.id, None, fig.year),
                 facts_e3b(fig),
             )
-            out += [m] if m else []
+            self._take(m, out)
         return out
 
     def _exhibitions(self, ent: EnterpriseFacts) -> list[Match]:
@@ -526,7 +541,7 @@ class Matcher:
                 facts_e2(p),
                 project_id=p.id,
             )
-            out += [m] if m else []
+            self._take(m, out)
         return out
 
     def _recognitions(self, ent: EnterpriseFacts) -> list[Match]:
@@ -544,7 +559,7 @@ class Matcher:
             m = self._candidate(
                 clause, Subject(clause, f"{clause}:recognition:{r.id}", ent.id), facts, recognition_id=r.id
             )
-            out += [m] if m else []
+            self._take(m, out)
         return out
 
     def _projects_b(self, ent: EnterpriseFacts) -> list[Match]:
@@ -554,12 +569,12 @@ class Matcher:
                 m = self._candidate(
                     "T1", Subject("T1", f"T1:project:{p.id}", ent.id, p.id), facts_t1(p), project_id=p.id
                 )
-                out += [m] if m else []
+                self._take(m, out)
             if p.kind == "micro_drama" and p.status in ("production", "operating"):
                 m = self._candidate(
                     "T5", Subject("T5", f"T5:project:{p.id}", ent.id, p.id), facts_t5(p), project_id=p.id
                 )
-                out += [m] if m else []
+                self._take(m, out)
         return out
 
     def _trains(self, ent: EnterpriseFacts) -> list[Match]:
@@ -577,5 +592,5 @@ class Matcher:
                 Subject("T12", f"T12:agency:{ent.id}:year:{year}", ent.id, None, year),
                 facts_t12(trains),
             )
-            out += [m] if m else []
+            self._take(m, out)
         return out

@@ -70,5 +70,3 @@ def status_tag(status: str) -> str:
     if status in ("approved", "confirmed", "paid", "audited", "archived"):
         return "ok"
     return ""
-
-

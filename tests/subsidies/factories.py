@@ -133,7 +133,9 @@ def member(unit_code: str, role: str = "city_staff", username: str | None = None
     user = User.objects.filter(username=name).first() or User.objects.create_user(
         username=name, password="Zmd-demo-2024", display_name=name
     )
-    Membership.objects.get_or_create(user=user, unit=OrgUnit.objects.get(code=unit_code), role=Role.objects.get(code=role))
+    Membership.objects.get_or_create(
+        user=user, unit=OrgUnit.objects.get(code=unit_code), role=Role.objects.get(code=role)
+    )
     return user
 
 
@@ -149,4 +151,9 @@ def enterprise_user(enterprise: Enterprise, username: str | None = None) -> User
 
 
 def e4a_facts(**over: Any) -> dict[str, Any]:
-    return {"total_investment": "80000000.00", "equipment_purchase": "20000000.00", "provincial_funds_received": False, **over}
+    return {
+        "total_investment": "80000000.00",
+        "equipment_purchase": "20000000.00",
+        "provincial_funds_received": False,
+        **over,
+    }

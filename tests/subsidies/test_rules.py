@@ -40,7 +40,13 @@ def _facts(case: dict[str, Any]) -> dict[str, Any]:
         trains = []
         for kind, passengers, spots, days, nights, count in case["trains"]:
             trains += [
-                {"kind": kind, "passengers": passengers, "paid_scenic_spots": spots, "days": days, "nights": nights}
+                {
+                    "kind": kind,
+                    "passengers": passengers,
+                    "paid_scenic_spots": spots,
+                    "days": days,
+                    "nights": nights,
+                }
             ] * count
         facts: dict[str, Any] = {"trains": trains}
         if "received_this_year" in case:
@@ -179,14 +185,49 @@ def test_unknown_clause_is_named() -> None:
     ("clause", "facts", "field"),
     [
         ("E1b", {}, "facts.total_investment"),
-        ("E1b", {"total_investment": "abc", "fixed_asset_investment": "1", "tax_per_mu": "1", "in_production": True}, "facts.total_investment"),
-        ("E1b", {"total_investment": "-1", "fixed_asset_investment": "1", "tax_per_mu": "1", "in_production": True}, "facts.total_investment"),
-        ("E1b", {"total_investment": "1", "fixed_asset_investment": "1", "tax_per_mu": "1", "in_production": "yes"}, "facts.in_production"),
-        ("E2", {"fixed_asset_investment": "1", "capital_origin": "mixed", "in_production": True}, "facts.capital_origin"),
+        (
+            "E1b",
+            {
+                "total_investment": "abc",
+                "fixed_asset_investment": "1",
+                "tax_per_mu": "1",
+                "in_production": True,
+            },
+            "facts.total_investment",
+        ),
+        (
+            "E1b",
+            {
+                "total_investment": "-1",
+                "fixed_asset_investment": "1",
+                "tax_per_mu": "1",
+                "in_production": True,
+            },
+            "facts.total_investment",
+        ),
+        (
+            "E1b",
+            {
+                "total_investment": "1",
+                "fixed_asset_investment": "1",
+                "tax_per_mu": "1",
+                "in_production": "yes",
+            },
+            "facts.in_production",
+        ),
+        (
+            "E2",
+            {"fixed_asset_investment": "1", "capital_origin": "mixed", "in_production": True},
+            "facts.capital_origin",
+        ),
         ("E4b", {"loan_balance": "1", "lpr_1y": "3.45", "subsidy_year": 1}, "facts.lpr_1y"),
         ("E4b", {"loan_balance": "1", "lpr_1y": "0.0345", "subsidy_year": 0}, "facts.subsidy_year"),
         ("E4b", {"loan_balance": "1", "lpr_1y": "0.0345", "subsidy_year": True}, "facts.subsidy_year"),
-        ("T12", {"trains": [{"kind": "maglev", "passengers": 1, "paid_scenic_spots": 2, "days": 2, "nights": 1}]}, "facts.trains[0].kind"),
+        (
+            "T12",
+            {"trains": [{"kind": "maglev", "passengers": 1, "paid_scenic_spots": 2, "days": 2, "nights": 1}]},
+            "facts.trains[0].kind",
+        ),
         ("T12", {"trains": "many"}, "facts.trains"),
         ("T12", {}, "facts.trains"),
         ("E6", {"booth_fee": "NaN"}, "facts.booth_fee"),

@@ -12,7 +12,15 @@ import time_machine
 from portal.deadlines import deadline_sweep
 from portal.errors import InvalidTransition, RuleViolation
 from portal.models import Deadline, Notification
-from subsidies.models import Application, Budget, CapLedger, CapLedgerEntry, Decision, InsertOnlyError, PolicyDocument
+from subsidies.models import (
+    Application,
+    Budget,
+    CapLedger,
+    CapLedgerEntry,
+    Decision,
+    InsertOnlyError,
+    PolicyDocument,
+)
 from subsidies.services import applications as svc
 from subsidies.services.budgets import budget_set
 from tests.subsidies import factories as f
@@ -115,7 +123,9 @@ def test_return_for_materials_and_resubmit_keeps_both_versions(ent, project, ent
     )
     assert app.status == S.APPLIED and app.calculated_amount == Decimal("1200000.00")
     assert app.subject_key != old_key
-    submitted = [d.data["facts"]["equipment_purchase"] for d in app.decisions.filter(action__in=["submit", "resubmit"])]
+    submitted = [
+        d.data["facts"]["equipment_purchase"] for d in app.decisions.filter(action__in=["submit", "resubmit"])
+    ]
     assert submitted == ["20000000.00", "24000000.00"]
     assert deadlines(app, "subsidies.resubmit").get().status == Deadline.Status.MET
     assert deadlines(app, "subsidies.materials_check").filter(status=Deadline.Status.OPEN).count() == 1
@@ -163,7 +173,9 @@ def test_duplicate_and_ineligible_and_out_of_validity_submissions_are_refused(en
         submit_e4a(ent, other, ent_user, provincial_funds_received=True)
     assert "不符合条件" in exc.value.message and "省专项资金" in exc.value.message
     with pytest.raises(RuleViolation) as exc:
-        svc.application_submit(actor=ent_user, enterprise=ent, clause="E4a", facts=f.e4a_facts(), project=None)
+        svc.application_submit(
+            actor=ent_user, enterprise=ent, clause="E4a", facts=f.e4a_facts(), project=None
+        )
     assert "project" in exc.value.errors
     frozen.move_to(datetime(2027, 6, 11, 9, 0, tzinfo=SH))
     with pytest.raises(RuleViolation) as exc:
@@ -183,7 +195,12 @@ def _e1b(ent, project, actor, fixed):
         actor=actor,
         enterprise=ent,
         clause="E1b",
-        facts={"total_investment": "120000000", "fixed_asset_investment": fixed, "tax_per_mu": "160000", "in_production": True},
+        facts={
+            "total_investment": "120000000",
+            "fixed_asset_investment": fixed,
+            "tax_per_mu": "160000",
+            "in_production": True,
+        },
         project=project,
     )
 
@@ -208,7 +225,9 @@ def _approve_until_fiscal(app, gxj, czj):
 
 def test_best_of_refuses_when_the_larger_was_already_granted(ent, project, ent_user, gxj, czj):
     _approve(_e1b(ent, project, ent_user, "200000000"), gxj, czj)  # 1,000,000
-    e4a = _approve_until_fiscal(submit_e4a(ent, project, ent_user, equipment_purchase="10000000"), gxj, czj)  # 500,000
+    e4a = _approve_until_fiscal(
+        submit_e4a(ent, project, ent_user, equipment_purchase="10000000"), gxj, czj
+    )  # 500,000
     with pytest.raises(RuleViolation) as exc:
         svc.application_approve(application=e4a, actor=gxj)
     assert "不能批准" in exc.value.message and "可补足 0.00" in exc.value.message
@@ -225,9 +244,13 @@ def test_other_projects_are_not_affected_by_best_of(ent, project, ent_user, gxj,
 
 
 def test_enterprise_cap_across_projects(ent, ent_user, gxj, czj):
-    first = _approve(submit_e4a(ent, f.ProjectFactory(enterprise=ent), ent_user, equipment_purchase="180000000"), gxj, czj)
+    first = _approve(
+        submit_e4a(ent, f.ProjectFactory(enterprise=ent), ent_user, equipment_purchase="180000000"), gxj, czj
+    )
     assert first.approved_amount == Decimal("9000000.00")
-    second = _approve(submit_e4a(ent, f.ProjectFactory(enterprise=ent), ent_user, equipment_purchase="40000000"), gxj, czj)
+    second = _approve(
+        submit_e4a(ent, f.ProjectFactory(enterprise=ent), ent_user, equipment_purchase="40000000"), gxj, czj
+    )
     assert second.approved_amount == Decimal("1000000.00")  # 2 M calculated, 1 M left of the 10 M
     assert CapLedger.objects.get(key=f"cap:E4a:enterprise:{ent.pk}").committed == Decimal("10000000.00")
     third = _approve_until_fiscal(submit_e4a(ent, f.ProjectFactory(enterprise=ent), ent_user), gxj, czj)
@@ -242,7 +265,12 @@ def test_e6_yearly_cap_per_enterprise(ent, ent_user, gxj, czj):
         ex = f.ExhibitionFactory(enterprise=ent, booth_fee=Decimal(fee))
         apps.append(
             svc.application_submit(
-                actor=ent_user, enterprise=ent, clause="E6", facts={"booth_fee": fee}, exhibition=ex, period_year=2025
+                actor=ent_user,
+                enterprise=ent,
+                clause="E6",
+                facts={"booth_fee": fee},
+                exhibition=ex,
+                period_year=2025,
             )
         )
     a1 = _approve(apps[0], gxj, czj)
@@ -269,7 +297,11 @@ def test_budget_is_never_overcommitted(ent, project, ent_user, gxj, czj):
 def test_case_by_case_amount_is_decided_within_the_band(ent, ent_user, gxj, czj):
     f.FiguresFactory(enterprise=ent, year=2024, composite_growth_rate=Decimal("0.30"))
     app = svc.application_submit(
-        actor=ent_user, enterprise=ent, clause="E3b", facts={"composite_growth_rate": "0.30"}, period_year=2024
+        actor=ent_user,
+        enterprise=ent,
+        clause="E3b",
+        facts={"composite_growth_rate": "0.30"},
+        period_year=2024,
     )
     assert app.referral and app.calculated_amount is None and app.band_max == Decimal("500000.00")
     app = svc.application_check_materials(application=app, actor=gxj)
@@ -332,30 +364,45 @@ def test_t12_application_by_an_agency(gxj, wgly, czj):
     agency = f.AgencyFactory()
     user = f.enterprise_user(agency)
     trains = [
-        {"kind": "high_speed", "passengers": 250, "paid_scenic_spots": 2, "days": 2, "nights": 1} for _ in range(3)
+        {"kind": "high_speed", "passengers": 250, "paid_scenic_spots": 2, "days": 2, "nights": 1}
+        for _ in range(3)
     ]
-    app = svc.application_submit(actor=user, enterprise=agency, clause="T12", facts={"trains": trains}, period_year=2025)
+    app = svc.application_submit(
+        actor=user, enterprise=agency, clause="T12", facts={"trains": trains}, period_year=2025
+    )
     assert app.lead_unit.code == "wgly" and app.calculated_amount == Decimal("95000.00")
     assert app.subject_base == f"T12:agency:{agency.pk}:year:2025"
     app = svc.application_check_materials(application=app, actor=wgly)
     assert app.status == S.MATERIALS_CHECKED
     ent = f.EnterpriseFactory()
     with pytest.raises(RuleViolation) as exc:
-        svc.application_submit(actor=user, enterprise=ent, clause="T12", facts={"trains": trains}, period_year=2025)
+        svc.application_submit(
+            actor=user, enterprise=ent, clause="T12", facts={"trains": trains}, period_year=2025
+        )
     assert "组团旅行社" in exc.value.message
 
 
 def test_e2_is_applied_for_by_the_intermediary(ent, gxj):
     broker = f.EnterpriseFactory(kind="intermediary", industry="services", name="驻马店招商服务有限公司")
-    project = f.ProjectFactory(enterprise=ent, intermediary=broker, status="production", fixed_asset_investment=Decimal("300000000"))
+    project = f.ProjectFactory(
+        enterprise=ent, intermediary=broker, status="production", fixed_asset_investment=Decimal("300000000")
+    )
     with pytest.raises(RuleViolation):
         svc.application_submit(
-            actor=gxj, enterprise=ent, clause="E2",
-            facts={"fixed_asset_investment": "300000000", "capital_origin": "domestic", "in_production": True},
+            actor=gxj,
+            enterprise=ent,
+            clause="E2",
+            facts={
+                "fixed_asset_investment": "300000000",
+                "capital_origin": "domestic",
+                "in_production": True,
+            },
             project=project,
         )
     app = svc.application_submit(
-        actor=gxj, enterprise=broker, clause="E2",
+        actor=gxj,
+        enterprise=broker,
+        clause="E2",
         facts={"fixed_asset_investment": "300000000", "capital_origin": "domestic", "in_production": True},
         project=project,
     )
@@ -364,10 +411,16 @@ def test_e2_is_applied_for_by_the_intermediary(ent, gxj):
 
 def test_date_of_the_evaluation_is_kept_for_resubmission(ent, project, ent_user, gxj, frozen):
     app = svc.application_submit(
-        actor=ent_user, enterprise=ent, clause="E4a", facts=f.e4a_facts(), project=project,
+        actor=ent_user,
+        enterprise=ent,
+        clause="E4a",
+        facts=f.e4a_facts(),
+        project=project,
         materials=[{"name": "发票", "provided": False}],
     )
     app = svc.application_return(application=app, actor=gxj, missing=["发票"])
     frozen.move_to(datetime(2027, 7, 1, 9, 0, tzinfo=SH))  # the measures have expired meanwhile
-    app = svc.application_resubmit(application=app, actor=ent_user, facts=f.e4a_facts(equipment_purchase="21000000"))
+    app = svc.application_resubmit(
+        application=app, actor=ent_user, facts=f.e4a_facts(equipment_purchase="21000000")
+    )
     assert app.evaluated_on == date(2025, 6, 16) and app.calculated_amount == Decimal("1050000.00")
