@@ -148,9 +148,10 @@ class FactsForm(forms.Form):
             elif kind == "int":
                 field = forms.IntegerField(label=label, required=False, min_value=0)
             else:
+                # required-ness is the calculator's to say (it names what is missing)
                 field = forms.DecimalField(
                     label=label,
-                    required=kind == "money" and not name.startswith("received_"),
+                    required=False,
                     min_value=0,
                     decimal_places=6 if kind == "ratio" else 2,
                     max_digits=18,
