@@ -15,8 +15,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
 
 class PolicyDocument(models.Model):
     """A policy document of the catalogue; its clauses and parameters live in the rule set
@@ -45,9 +43,9 @@ class Budget(models.Model):
 
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="budgets")
     year = models.PositiveSmallIntegerField("年度")
-    amount = models.DecimalField("预算额度", **MONEY)
-    committed = models.DecimalField("已批准", default=0, **MONEY)
-    paid = models.DecimalField("已拨付", default=0, **MONEY)
+    amount = models.DecimalField("预算额度", max_digits=16, decimal_places=2)
+    committed = models.DecimalField("已批准", default=0, max_digits=16, decimal_places=2)
+    paid = models.DecimalField("已拨付", default=0, max_digits=16, decimal_places=2)
     note = models.CharField("说明", max_length=200, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -207,12 +205,14 @@ class Project(models.Model):
     is_new_investment = models.BooleanField("新投资项目", default=True)
     is_renovation = models.BooleanField("技改项目", default=False)
     new_format = models.BooleanField("新业态文旅项目", default=False, help_text="体验性场馆、演艺、夜游等")
-    total_investment = models.DecimalField("总投资（元）", default=0, **MONEY)
-    fixed_asset_investment = models.DecimalField("实际完成固定资产投资（元）", default=0, **MONEY)
+    total_investment = models.DecimalField("总投资（元）", default=0, max_digits=16, decimal_places=2)
+    fixed_asset_investment = models.DecimalField(
+        "实际完成固定资产投资（元）", default=0, max_digits=16, decimal_places=2
+    )
     land_area_mu = models.DecimalField(
         "用地面积（亩）", max_digits=10, decimal_places=2, null=True, blank=True
     )
-    tax_per_mu = models.DecimalField("亩均税收（元/亩）", default=0, **MONEY)
+    tax_per_mu = models.DecimalField("亩均税收（元/亩）", default=0, max_digits=16, decimal_places=2)
     capital_origin = models.CharField(
         "资本来源", max_length=10, choices=Origin.choices, default=Origin.DOMESTIC
     )
@@ -231,7 +231,7 @@ class Project(models.Model):
         related_name="introduced_projects",
     )
     views = models.BigIntegerField("传播量（人次）", default=0)
-    fiscal_contribution = models.DecimalField("财政贡献（元）", default=0, **MONEY)
+    fiscal_contribution = models.DecimalField("财政贡献（元）", default=0, max_digits=16, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -258,7 +258,7 @@ class Equipment(models.Model):
     name = models.CharField("设备名称", max_length=200)
     invoice_no = models.CharField("发票号码", max_length=40)
     invoice_date = models.DateField("开票日期")
-    amount_excl_tax = models.DecimalField("不含税金额（元）", **MONEY)
+    amount_excl_tax = models.DecimalField("不含税金额（元）", max_digits=16, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -274,7 +274,7 @@ class Loan(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="loans")
     bank = models.CharField("贷款银行", max_length=100)
     for_equipment = models.BooleanField("用于购买设备", default=True)
-    balance = models.DecimalField("贷款余额（元）", **MONEY)
+    balance = models.DecimalField("贷款余额（元）", max_digits=16, decimal_places=2)
     start_date = models.DateField("放款日期")
     term_months = models.PositiveSmallIntegerField("期限（月）")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -313,7 +313,12 @@ class Recognition(models.Model):
     recognised_on = models.DateField("认定日期")
     reference = models.CharField("批文号/证书号", max_length=100, blank=True)
     amount = models.DecimalField(
-        "相关金额（元）", null=True, blank=True, help_text="首版次软件：期限内实际销售总额", **MONEY
+        "相关金额（元）",
+        null=True,
+        blank=True,
+        help_text="首版次软件：期限内实际销售总额",
+        max_digits=16,
+        decimal_places=2,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -334,7 +339,7 @@ class Exhibition(models.Model):
     government_organised = models.BooleanField("市级及以上政府部门组织", default=True)
     outside_city = models.BooleanField("在市外举办", default=True)
     held_on = models.DateField("举办日期")
-    booth_fee = models.DecimalField("展位费（元）", **MONEY)
+    booth_fee = models.DecimalField("展位费（元）", max_digits=16, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -348,7 +353,7 @@ class Exhibition(models.Model):
 class AnnualFigures(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="figures")
     year = models.PositiveSmallIntegerField("年度")
-    fiscal_contribution = models.DecimalField("财政贡献（元）", default=0, **MONEY)
+    fiscal_contribution = models.DecimalField("财政贡献（元）", default=0, max_digits=16, decimal_places=2)
     contribution_rank = models.PositiveIntegerField("财政贡献全市排名", null=True, blank=True)
     contribution_growth_rank = models.PositiveIntegerField("贡献增速全市排名", null=True, blank=True)
     composite_growth_rate = models.DecimalField(
@@ -480,19 +485,23 @@ class Application(models.Model):
     evaluated_on = models.DateField("评估日期")
     rule_set = models.ForeignKey("portal.RuleSet", on_delete=models.PROTECT, related_name="+")
     referral = models.BooleanField("一事一议", default=False)
-    calculated_amount = models.DecimalField("测算金额", null=True, blank=True, **MONEY)
-    full_amount = models.DecimalField("应享金额（未扣已享）", null=True, blank=True, **MONEY)
-    cap = models.DecimalField("上限", null=True, blank=True, **MONEY)
-    band_min = models.DecimalField(null=True, blank=True, **MONEY)
-    band_max = models.DecimalField(null=True, blank=True, **MONEY)
+    calculated_amount = models.DecimalField(
+        "测算金额", null=True, blank=True, max_digits=16, decimal_places=2
+    )
+    full_amount = models.DecimalField(
+        "应享金额（未扣已享）", null=True, blank=True, max_digits=16, decimal_places=2
+    )
+    cap = models.DecimalField("上限", null=True, blank=True, max_digits=16, decimal_places=2)
+    band_min = models.DecimalField(null=True, blank=True, max_digits=16, decimal_places=2)
+    band_max = models.DecimalField(null=True, blank=True, max_digits=16, decimal_places=2)
     explanation = models.JSONField("测算说明", default=list)
-    approved_amount = models.DecimalField("批准金额", null=True, blank=True, **MONEY)
+    approved_amount = models.DecimalField("批准金额", null=True, blank=True, max_digits=16, decimal_places=2)
     approval_explanation = models.JSONField("批准说明", default=list)
     approved_at = models.DateTimeField(null=True, blank=True)
     budget = models.ForeignKey(
         Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
     )
-    paid_amount = models.DecimalField("拨付金额", null=True, blank=True, **MONEY)
+    paid_amount = models.DecimalField("拨付金额", null=True, blank=True, max_digits=16, decimal_places=2)
     paid_at = models.DateTimeField(null=True, blank=True)
     payment_ref = models.CharField("拨付凭证号", max_length=60, blank=True)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -586,7 +595,7 @@ class Decision(InsertOnly):
     )
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
-    amount = models.DecimalField(null=True, blank=True, **MONEY)
+    amount = models.DecimalField(null=True, blank=True, max_digits=16, decimal_places=2)
     data = models.JSONField(default=dict, blank=True)
     rule_set = models.ForeignKey(
         "portal.RuleSet", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -612,8 +621,8 @@ class CapLedger(models.Model):
     key = models.CharField(max_length=160, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     label = models.CharField(max_length=200)
-    cap = models.DecimalField(null=True, blank=True, **MONEY)
-    committed = models.DecimalField(default=0, **MONEY)
+    cap = models.DecimalField(null=True, blank=True, max_digits=16, decimal_places=2)
+    committed = models.DecimalField(default=0, max_digits=16, decimal_places=2)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -633,7 +642,7 @@ class CapLedger(models.Model):
 class CapLedgerEntry(InsertOnly):
     ledger = models.ForeignKey(CapLedger, on_delete=models.PROTECT, related_name="entries")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="ledger_entries")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -136,7 +136,7 @@ class DocContext:
     code: str
     params: Mapping[str, Any]
     window: Window
-    rule_set_id: int | None = None
+    rule_set_id: int = 0
     lead_label: str = "主管部门"
 
 
@@ -153,7 +153,7 @@ class Match:
     project_id: int | None = None
     recognition_id: int | None = None
     exhibition_id: int | None = None
-    rule_set_id: int | None = None
+    rule_set_id: int = 0
     superseded_by_best_of: list[str] = field(default_factory=list)
     reserved: bool = False
 
@@ -179,7 +179,7 @@ def _s(value: Decimal) -> str:
     return str(number)
 
 
-def lpr_on(history: list[Mapping[str, str]], on: date) -> Decimal | None:
+def lpr_on(history: Sequence[Mapping[str, str]], on: date) -> Decimal | None:
     """The latest one-year LPR published on or before `on`."""
     best: tuple[date, Decimal] | None = None
     for row in history:
@@ -325,7 +325,7 @@ class Matcher:
         docs: Mapping[str, DocContext],
         on: date,
         committed: Mapping[str, Decimal],
-        lpr_history: list[Mapping[str, str]] | None = None,
+        lpr_history: Sequence[Mapping[str, str]] | None = None,
     ) -> None:
         self.docs = docs
         self.on = on

@@ -161,7 +161,7 @@ def record_add(*, actor: Any, enterprise: Enterprise, kind: str, data: dict[str,
     )
     try:
         with transaction.atomic():
-            obj = model.objects.create(**owner, **data)
+            obj = model._default_manager.create(**owner, **data)
     except IntegrityError:
         raise RuleViolation(
             errors={"non_field_errors": [f"该{RECORD_LABELS[kind]}已登记（重复的编号或日期）"]}
