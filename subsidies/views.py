@@ -38,7 +38,8 @@ from subsidies.policies import (
     may_create_enterprise,
     may_use_subsidies,
 )
-from subsidies.rules import FactsError, NoCalculator, fmt_money
+from subsidies.rules import D, FactsError, NoCalculator, fmt_money
+from subsidies.rules.money import fmt_rate
 from subsidies.services import applications as svc
 from subsidies.services.budgets import budget_set
 from subsidies.services.catalogue import catalogue as catalogue_rows
@@ -400,7 +401,14 @@ def _detail_context(
     ]
     return {
         "app": app,
-        "decisions": list(app.decisions.select_related("acting_unit").order_by("id")),
+        "decisions": [
+            (
+                d,
+                DECISION_LABELS.get(d.action, d.action),
+                S(d.to_status).label if d.to_status in S.values else d.to_status,
+            )
+            for d in app.decisions.select_related("acting_unit").order_by("id")
+        ],
         "deadlines": list(open_deadlines(app).select_related("responsible_unit")),
         "actions": actions,
         "error": error or [],
@@ -412,16 +420,24 @@ def _detail_context(
 
 
 def _facts_rows(app: Application) -> list[tuple[str, Any]]:
-    labels = {name: label for name, label, *_ in FACT_FIELDS.get(app.clause, [])}
+    fields = {name: (label, kind) for name, label, kind, _ in FACT_FIELDS.get(app.clause, [])}
     rows = []
     for key, value in app.facts.items():
         if key == "trains":
-            rows.append(("专列", f"{len(value)} 列"))
+            rows.append(("专列", f"{len(value)} 列（详见计算过程）"))
             continue
+        label, kind = fields.get(key, (key, ""))
         if isinstance(value, bool):
             value = "是" if value else "否"
-        rows.append((labels.get(key, key), value))
+        elif kind == "money":
+            value = fmt_money(D(value))
+        elif kind == "ratio":
+            value = fmt_rate(D(value))
+        rows.append((label, value))
     return rows
+
+
+DECISION_LABELS = {**ACTION_LABELS, "submit": "提交申请", "match": "自动匹配", "supersede": "被更新取代"}
 
 
 @login_required

@@ -31,6 +31,29 @@ def yuan(value: Any) -> str:
 
 
 @register.filter
+def param_lines(params: dict[str, Any]) -> list[str]:
+    """A clause's parameters as readable Chinese lines ("总投资不低于 50,000,000.00 元")."""
+    from subsidies.rules.catalogue import PARAM_LABELS
+    from subsidies.rules.money import fmt_rate
+
+    lines = []
+    for key, value in (params or {}).items():
+        if key == "bonus_tiers":
+            lines += [f"累计 {t['trains']} 趟另奖 {fmt_money(D(t['amount']))} 元" for t in value]
+            continue
+        label, kind = PARAM_LABELS.get(key, (key, ""))
+        if kind == "money":
+            lines.append(f"{label} {fmt_money(D(value))} 元")
+        elif kind == "rate":
+            lines.append(f"{label} {fmt_rate(D(value))}")
+        elif kind == "permille":
+            lines.append(f"{label} {fmt_rate(D(value), per_mille=True)}")
+        else:
+            lines.append(f"{label} {value}")
+    return lines
+
+
+@register.filter
 def mode_label(value: str) -> str:
     return MODE_LABELS.get(value, value)
 

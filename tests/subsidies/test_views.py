@@ -325,3 +325,13 @@ def test_menu_entries(web, ent_user):
     client.force_login(ent_user)
     page = text(client.get("/"))
     assert "我的奖补" in page and "预算与兑现" not in page
+
+
+def test_catalogue_parameters_read_as_chinese(web):
+    page = text(web("city_gxj").get("/subsidies/"))
+    assert (
+        "总投资不低于 50,000,000.00 元" in page
+        and "外资比例 2 ‰" in page
+        and "累计 3 趟另奖 20,000.00 元" in page
+    )
+    assert "min_total_investment" not in page
