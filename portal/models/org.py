@@ -72,7 +72,7 @@ class OrgUnit(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         with transaction.atomic():
             old_path = self.path
-            parent = self.parent if self.parent_id else None
+            parent = self.parent
             if old_path and parent is not None and parent.path.startswith(old_path):
                 raise ValueError("组织单位不能挂在自己或自己的下级之下")
             if self.pk is None:
