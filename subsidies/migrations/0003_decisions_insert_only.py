@@ -21,7 +21,7 @@ END $$ LANGUAGE plpgsql;
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
+        schema_editor.execute(PG_FUNCTION, params=None)  # literal % in the PL/pgSQL text
         for table in TABLES:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table};")
             schema_editor.execute(
