@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.utils import timezone
 
 from portal.errors import RuleViolation
 from subsidies.models import Application, Budget, CapLedger, Decision, PolicyDocument
@@ -115,7 +116,10 @@ def test_concurrent_t12_and_budget(persona):
     gxj, wgly = persona("city_gxj"), f.member("wgly", username="city_wgly")
     czj = persona("city_czj")
     budget_set(
-        actor=czj, document=PolicyDocument.objects.get(code="A"), year=date.today().year, amount="150000"
+        actor=czj,
+        document=PolicyDocument.objects.get(code="A"),
+        year=timezone.localdate().year,
+        amount="150000",
     )
     ent = f.EnterpriseFactory()
     for _ in range(4):
