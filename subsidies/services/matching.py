@@ -73,6 +73,7 @@ from subsidies.rules.matching import (
     lpr_on,
 )
 from subsidies.services.applications import proposal_supersede
+from subsidies.services.bulk import bulk_insert
 from subsidies.services.catalogue import document_window, in_force, lpr_history, unit_names, workflow_params
 
 S = Application.Status
@@ -344,14 +345,13 @@ def _create(
                 status_changed_at=now,
             )
         )
-    Application.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    bulk_insert(Application, rows)
     made = list(
-        Application.objects.filter(match_batch__run=run).values_list(
-            "pk", "calculated_amount", "rule_set_id", "facts"
-        )
+        Application.objects.filter(match_batch__run=run).values_list("pk", "calculated_amount", "rule_set_id")
     )
     label = (actor.get_username() if getattr(actor, "is_authenticated", False) else "免申即享自动匹配")[:150]
-    Decision.objects.bulk_create(
+    bulk_insert(
+        Decision,
         [
             Decision(
                 application_id=pk,
@@ -362,12 +362,11 @@ def _create(
                 actor_label=label,
                 at=now,
                 amount=amount,
-                data={"facts": facts, "run": run.pk},
+                data={"run": run.pk},  # the facts are the proposal's own (a change makes a new one)
                 rule_set_id=rs_id,
             )
-            for pk, amount, rs_id, facts in made
+            for pk, amount, rs_id in made
         ],
-        batch_size=1000,
     )
     days = int(workflow_params(day)["proposal_confirm_days"])
     due = calendar().due_after_working_days(now, days)

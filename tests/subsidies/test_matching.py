@@ -259,3 +259,14 @@ def test_matching_is_set_based(db):
     with CaptureQueriesContext(connection) as large:
         entitlements_match()
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_management_command(ent, project):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    f.EquipmentFactory(project=project)
+    out = StringIO()
+    call_command("subsidies_match", "--date", "2025-06-16", stdout=out)
+    assert "新增推送 1 条" in out.getvalue()
