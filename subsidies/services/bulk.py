@@ -38,8 +38,9 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model], *, batc
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
     record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in fields)
+    # Identifiers come from the model's own metadata (quoted), values travel as a parameter.
     sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "
+        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "  # noqa: S608
         f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({record}) ON CONFLICT DO NOTHING"
     )
     inserted = 0
