@@ -326,7 +326,12 @@ def run_action(user: Any, app: Application, action: str, body: dict[str, Any]) -
         )
     if action == "resubmit":
         return svc.application_resubmit(
-            application=app, actor=user, facts=body.get("facts"), materials=body.get("materials"), note=note
+            application=app,
+            actor=user,
+            facts=body.get("facts"),
+            materials=body.get("materials"),
+            note=note,
+            files=body.get("files") or (),
         )
     if action == "dept_review":
         return svc.application_dept_review(
@@ -423,6 +428,36 @@ class ApplicationActionView(PortalAPIView):
         body.is_valid(raise_exception=True)
         app = run_action(request.user, app, action, dict(body.validated_data))
         return Response(ApplicationSerializer(app, context={"request": request, "with_actions": True}).data)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    material = serializers.CharField(max_length=200)
+    file = serializers.FileField()
+
+
+class AttachmentView(PortalAPIView):
+    """`POST /api/v1/subsidies/applications/{id}/attachments/` (multipart: material, file) — a
+    supporting document while the application is applied or returned for materials."""
+
+    serializer_class = AttachmentSerializer
+
+    @extend_schema(
+        request=AttachmentSerializer, responses={201: OpenApiResponse(description="the stored attachment")}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        app = application_policy.get(request.user, "attach", pk=pk)
+        body = AttachmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        att = svc.attachment_add(
+            application=app,
+            actor=request.user,
+            material=body.validated_data["material"],
+            upload=body.validated_data["file"],
+        )
+        return Response(
+            {"id": att.pk, "material": att.material, "original_name": att.original_name, "size": att.size},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class MatchView(PortalAPIView):

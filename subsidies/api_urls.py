@@ -12,6 +12,7 @@ urlpatterns = [
     path("catalogue/", api.CatalogueView.as_view(), name="subsidies-catalogue"),
     path("match/", api.MatchView.as_view(), name="subsidies-match"),
     path("enterprises/<int:pk>/records/<str:kind>/", api.RecordCreateView.as_view(), name="subsidies-record"),
+    path("applications/<int:pk>/attachments/", api.AttachmentView.as_view(), name="subsidies-attachments"),
     path("applications/<int:pk>/<str:action>/", api.ApplicationActionView.as_view(), name="subsidies-action"),
     path("", include(router.urls)),
 ]

@@ -651,3 +651,23 @@ class CapLedgerEntry(InsertOnly):
         constraints = [
             models.UniqueConstraint(fields=["ledger", "application"], name="subsidies_ledger_entry_once")
         ]
+
+
+class Attachment(InsertOnly):
+    """A file supporting one required material of an application. Never replaced: a corrected
+    document is a new row (insert-only, like the decisions)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attachments")
+    material = models.CharField("材料", max_length=200)
+    file = models.FileField(upload_to="subsidies/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "申报材料附件"
+        verbose_name_plural = "申报材料附件"
+        ordering = ["application_id", "id"]

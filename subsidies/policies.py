@@ -183,7 +183,7 @@ class ApplicationPolicy(Policy[Application]):
         fiscal = actor.admin or actor.fiscal
         if action in ("push", "confirm", "check_materials", "return", "dept_review", "approve"):
             return lead
-        if action == "resubmit":
+        if action in ("resubmit", "attach"):
             return lead or obj.enterprise_id in actor.enterprise_ids
         if action in ("fiscal_review", "pay"):
             return fiscal

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from portal.deadlines import open_deadlines
 from portal.errors import DomainError, RuleViolation
 from portal.exports import xlsx_response
 from portal.models import OrgUnit
+from portal.uploads import attachment_response
 from subsidies import selectors
 from subsidies.api import run_action
 from subsidies.forms import (
@@ -287,6 +288,11 @@ def enterprise_apply(request: HttpRequest, pk: int) -> HttpResponse:
             if clause == "T12" and not facts.get("trains"):
                 facts = {**prefill, **{k: v for k, v in facts.items() if k != "trains"}}
             chosen = request.POST.getlist("materials")
+            files = [
+                (m, request.FILES[f"file_{i}"])
+                for i, m in enumerate(materials)
+                if f"file_{i}" in request.FILES
+            ]
             try:
                 app = svc.application_submit(
                     actor=request.user,
@@ -303,6 +309,7 @@ def enterprise_apply(request: HttpRequest, pk: int) -> HttpResponse:
                         for i, m in enumerate(materials)
                     ],
                     note=request.POST.get("note", ""),
+                    files=files,
                 )
             except DomainError as exc:
                 for msg in _errors(exc):
@@ -320,7 +327,7 @@ def enterprise_apply(request: HttpRequest, pk: int) -> HttpResponse:
             "form": facts_form,
             "preview": preview,
             "materials": materials,
-            "chosen": request.POST.getlist("materials") if request.method == "POST" else materials,
+            "chosen": request.POST.getlist("materials") if request.method == "POST" else [],
             "note": request.POST.get("note", ""),
         },
     )
@@ -416,6 +423,8 @@ def _detail_context(
         "shown_explanation": app.approval_explanation or app.explanation,
         "recommended": svc._recommended(app) if app.referral else None,
         "facts_rows": _facts_rows(app),
+        "attachments": list(app.attachments.all()),
+        "may_attach": app.status in svc.ATTACHABLE and application_policy.can(request.user, "attach", app),
     }
 
 
@@ -452,7 +461,17 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action not in svc.ACTIONS:
         raise PermissionDenied("未知操作")
     app = application_policy.get(request.user, action, pk=pk)
+    names = [m["name"] for m in app.materials]
     body = {
+        "materials": [
+            {**m, "provided": m["provided"] or m["name"] in request.POST.getlist("provided")}
+            for m in app.materials
+        ]
+        if action == "resubmit"
+        else None,
+        "files": [
+            (names[i], request.FILES[f"file_{i}"]) for i in range(len(names)) if f"file_{i}" in request.FILES
+        ],
         "note": request.POST.get("note", ""),
         "reason": request.POST.get("reason", "") or request.POST.get("note", ""),
         "amount": request.POST.get("amount") or None,
@@ -474,6 +493,36 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
         )
     messages.success(request, f"{ACTION_LABELS[action]}：已完成")
     return redirect("subsidies:application", pk=app.pk)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    app = application_policy.get(request.user, "attach", pk=pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise RuleViolation(errors={"file": ["请选择要上传的文件"]})
+        svc.attachment_add(
+            application=app, actor=request.user, material=request.POST.get("material", ""), upload=upload
+        )
+    except DomainError as exc:
+        app.refresh_from_db()
+        context = _detail_context(request, app, _errors(exc))
+        return render(
+            request, "subsidies/application.html", context, status=409 if exc.status_code == 409 else 400
+        )
+    messages.success(request, "材料已上传")
+    return redirect("subsidies:application", pk=app.pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, att: int) -> HttpResponse:
+    app = application_policy.get(request.user, "view", pk=pk)
+    attachment = app.attachments.filter(pk=att).first()
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment.file, attachment.original_name)
 
 
 @login_required

@@ -31,9 +31,11 @@ from portal.deadlines import deadline_cancel, deadline_create, deadline_meet, op
 from portal.errors import InvalidTransition, RuleViolation
 from portal.models import Deadline, Notification, OrgUnit, RuleSet, User
 from portal.notifications import notify, unit_recipients
+from portal.uploads import DOCUMENTS, validate_upload
 from portal.workcal import calendar
 from subsidies.models import (
     Application,
+    Attachment,
     Budget,
     CapLedger,
     CapLedgerEntry,
@@ -369,6 +371,14 @@ def _materials(raw: Iterable[Any] | None) -> list[dict[str, Any]]:
     return out
 
 
+def _with_required(given: list[dict[str, Any]], required: list[str]) -> list[dict[str, Any]]:
+    """Every material the clause requires, in the catalogue's order (not provided unless the
+    applicant said so), followed by any extra documents the applicant listed."""
+    by_name = {m["name"]: m for m in given}
+    out = [by_name.pop(name, {"name": name, "provided": False, "reference": ""}) for name in required]
+    return out + list(by_name.values())
+
+
 def _apply_evaluation(app: Application, ev: Any, rule_set: RuleSet, on: date) -> None:
     app.rule_set = rule_set
     app.evaluated_on = on
@@ -381,6 +391,53 @@ def _apply_evaluation(app: Application, ev: Any, rule_set: RuleSet, on: date) ->
     app.band_min = ev.band_min
     app.band_max = ev.band_max
     app.explanation = list(ev.explanation)
+
+
+# --- materials ------------------------------------------------------------------------------
+
+ATTACHABLE = {S.APPLIED, S.RETURNED}
+
+
+def _attach(app: Application, actor: Any, material: str, upload: Any) -> Attachment:
+    """Store one file for `material` and mark it provided (called with the row locked)."""
+    names = [m["name"] for m in app.materials]
+    material = (material or "").strip()
+    if not material:
+        raise RuleViolation(errors={"material": ["请选择文件对应的申报材料"]})
+    validate_upload(upload, kinds=DOCUMENTS, field="file")
+    att = Attachment.objects.create(
+        application=app,
+        material=material[:200],
+        file=upload,
+        original_name=str(getattr(upload, "name", "附件"))[:200],
+        size=int(getattr(upload, "size", 0) or 0),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if material in names:
+        for m in app.materials:
+            if m["name"] == material:
+                m["provided"] = True
+    else:
+        app.materials.append({"name": material, "provided": True, "reference": ""})
+    audit_record(
+        actor=actor,
+        action="subsidies.application.attach",
+        obj=app,
+        extra={"attachment": att.pk, "material": material, "file": att.original_name, "size": att.size},
+    )
+    return att
+
+
+@transaction.atomic
+def attachment_add(*, application: Application, actor: Any, material: str, upload: Any) -> Attachment:
+    """Add a supporting document while the application is with the applicant or awaiting the
+    materials check (applied / returned)."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if app.status not in ATTACHABLE:
+        raise InvalidTransition(f"当前状态为“{app.get_status_display()}”，不能再上传材料")
+    att = _attach(app, actor, material, upload)
+    app.save(update_fields=["materials"])
+    return att
 
 
 # --- applying -------------------------------------------------------------------------------
@@ -401,6 +458,7 @@ def application_submit(
     materials: Iterable[Any] | None = None,
     note: str = "",
     on: date | None = None,
+    files: Iterable[tuple[str, Any]] = (),
 ) -> Application:
     """An enterprise (or staff on its behalf) applies under `clause` with `facts` (prefilled from
     the registry by `registry_facts`). Refused when the policy is not in force on the day, the
@@ -444,7 +502,9 @@ def application_submit(
         subject_base=base,
         subject_key=f"{base}:{facts_digest(facts)}",
         facts=facts,
-        materials=_materials(materials),
+        materials=_with_required(
+            _materials(materials), rule_set.params["clauses"][clause].get("materials", [])
+        ),
         note=note,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=now,
@@ -474,6 +534,11 @@ def application_submit(
     audit_record(
         actor=actor, action="subsidies.application.submit", obj=app, after={"clause": clause, "facts": facts}
     )
+    uploads = list(files)
+    for material, upload in uploads:
+        _attach(app, actor, material, upload)
+    if uploads:
+        app.save(update_fields=["materials"])
     _open_deadline(app, S.APPLIED, now)
     _notify_unit(app.lead_unit, app, f"新的奖补申请：{clause} {enterprise.name}", "submit")
     return app
@@ -517,6 +582,7 @@ def application_resubmit(
     facts: dict[str, Any] | None = None,
     materials: Iterable[Any] | None = None,
     note: str = "",
+    files: Iterable[tuple[str, Any]] = (),
 ) -> Application:
     """Resubmit after a return: new facts/materials are a new version (the earlier ones stay in
     the decisions); the evaluation reruns under the application's original rule set date."""
@@ -529,6 +595,8 @@ def application_resubmit(
         app.subject_key = f"{app.subject_base}:{facts_digest(new_facts)}"
     if materials is not None:
         app.materials = _materials(materials)
+    for material, upload in files:
+        _attach(app, actor, material, upload)
     try:
         with transaction.atomic():
             _finish(app, "resubmit", actor, note=note, data={"facts": new_facts, "materials": app.materials})

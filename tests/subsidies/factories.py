@@ -157,3 +157,11 @@ def e4a_facts(**over: Any) -> dict[str, Any]:
         "provincial_funds_received": False,
         **over,
     }
+
+
+def all_materials(clause: str, *, except_: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Every material the clause requires, provided (except the named ones)."""
+    from subsidies.rules.catalogue import A_PARAMS, B_PARAMS
+
+    params = A_PARAMS if clause.startswith("E") else B_PARAMS
+    return [{"name": m, "provided": m not in except_} for m in params["clauses"][clause]["materials"]]

@@ -248,14 +248,14 @@ def test_records_are_added_through_the_api(api, ent, project):
 # --- applications ---------------------------------------------------------------------------
 
 
-def _apply(client, ent, project):
+def _apply(client, ent, project, except_=()):
     return client.post(
         "/api/v1/subsidies/applications/",
         {
             "enterprise": ent.pk,
             "clause": "E4a",
             "project": project.pk,
-            "materials": ["生产设备购置完税发票（不含税金额）"],
+            "materials": f.all_materials("E4a", except_=except_),
         },
         format="json",
     )
@@ -357,3 +357,39 @@ def test_list_applications_is_keyset_paginated(api, ent):
     body = api("city_gxj").get("/api/v1/subsidies/applications/?page_size=2").json()
     assert set(body) >= {"results", "next", "previous"} and len(body["results"]) == 2 and body["next"]
     assert Enterprise.objects.count() == 1 and Decimal(body["results"][0]["calculated_amount"]) > 0
+
+
+def test_attachments_through_the_api(api, ent, project, ent_user, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    f.EquipmentFactory(project=project)
+    client = api(None)
+    client.force_authenticate(ent_user)
+    app_id = _apply(client, ent, project, except_=("银行账户信息",)).json()["id"]
+    url = f"/api/v1/subsidies/applications/{app_id}/attachments/"
+    pdf = b"%PDF-1.7\n%%EOF\n"
+    r = client.post(
+        url, {"material": "银行账户信息", "file": SimpleUploadedFile("bank.pdf", pdf)}, format="multipart"
+    )
+    assert r.status_code == 201 and r.json()["size"] == len(pdf)
+    app = Application.objects.get(pk=app_id)
+    assert {m["name"]: m["provided"] for m in app.materials}["银行账户信息"] is True
+    bad = client.post(
+        url,
+        {"material": "银行账户信息", "file": SimpleUploadedFile("x.exe", b"MZ\x90\x00")},
+        format="multipart",
+    )
+    assert bad.status_code == 400 and "file" in bad.json()
+    assert api("xiping").post(url, {"material": "x"}, format="multipart").status_code == 404
+    assert (
+        api("city_czj")
+        .post(url, {"material": "x", "file": SimpleUploadedFile("b.pdf", pdf)}, format="multipart")
+        .status_code
+        == 403
+    )
+    api("city_gxj").post(f"/api/v1/subsidies/applications/{app_id}/check_materials/", {}, format="json")
+    late = client.post(
+        url, {"material": "银行账户信息", "file": SimpleUploadedFile("c.pdf", pdf)}, format="multipart"
+    )
+    assert late.status_code == 409

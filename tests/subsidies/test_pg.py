@@ -88,6 +88,7 @@ def test_concurrent_approvals_never_exceed_the_enterprise_cap(persona):
             clause="E4a",
             project=f.ProjectFactory(enterprise=ent),
             facts=f.e4a_facts(equipment_purchase="60000000"),  # 3 M each, 15 M in all
+            materials=f.all_materials("E4a"),
         )
         app = svc.application_check_materials(application=app, actor=gxj)
         app = svc.application_dept_review(application=app, actor=gxj)

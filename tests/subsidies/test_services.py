@@ -43,7 +43,7 @@ def submit_e4a(ent, project, actor, **facts):
         clause="E4a",
         facts=f.e4a_facts(**facts),
         project=project,
-        materials=[{"name": "生产设备购置完税发票（不含税金额）", "provided": True}],
+        materials=f.all_materials("E4a"),
     )
 
 
@@ -174,7 +174,12 @@ def test_duplicate_and_ineligible_and_out_of_validity_submissions_are_refused(en
     assert "不符合条件" in exc.value.message and "省专项资金" in exc.value.message
     with pytest.raises(RuleViolation) as exc:
         svc.application_submit(
-            actor=ent_user, enterprise=ent, clause="E4a", facts=f.e4a_facts(), project=None
+            actor=ent_user,
+            enterprise=ent,
+            clause="E4a",
+            facts=f.e4a_facts(),
+            project=None,
+            materials=f.all_materials("E4a"),
         )
     assert "project" in exc.value.errors
     frozen.move_to(datetime(2027, 6, 11, 9, 0, tzinfo=SH))
@@ -202,6 +207,7 @@ def _e1b(ent, project, actor, fixed):
             "in_production": True,
         },
         project=project,
+        materials=f.all_materials("E1b"),
     )
 
 
@@ -271,6 +277,7 @@ def test_e6_yearly_cap_per_enterprise(ent, ent_user, gxj, czj):
                 facts={"booth_fee": fee},
                 exhibition=ex,
                 period_year=2025,
+                materials=f.all_materials("E6"),
             )
         )
     a1 = _approve(apps[0], gxj, czj)
@@ -302,6 +309,7 @@ def test_case_by_case_amount_is_decided_within_the_band(ent, ent_user, gxj, czj)
         clause="E3b",
         facts={"composite_growth_rate": "0.30"},
         period_year=2024,
+        materials=f.all_materials("E3b"),
     )
     assert app.referral and app.calculated_amount is None and app.band_max == Decimal("500000.00")
     app = svc.application_check_materials(application=app, actor=gxj)
@@ -368,7 +376,12 @@ def test_t12_application_by_an_agency(gxj, wgly, czj):
         for _ in range(3)
     ]
     app = svc.application_submit(
-        actor=user, enterprise=agency, clause="T12", facts={"trains": trains}, period_year=2025
+        actor=user,
+        enterprise=agency,
+        clause="T12",
+        facts={"trains": trains},
+        period_year=2025,
+        materials=f.all_materials("T12"),
     )
     assert app.lead_unit.code == "wgly" and app.calculated_amount == Decimal("95000.00")
     assert app.subject_base == f"T12:agency:{agency.pk}:year:2025"
@@ -377,7 +390,12 @@ def test_t12_application_by_an_agency(gxj, wgly, czj):
     ent = f.EnterpriseFactory()
     with pytest.raises(RuleViolation) as exc:
         svc.application_submit(
-            actor=user, enterprise=ent, clause="T12", facts={"trains": trains}, period_year=2025
+            actor=user,
+            enterprise=ent,
+            clause="T12",
+            facts={"trains": trains},
+            period_year=2025,
+            materials=f.all_materials("T12"),
         )
     assert "组团旅行社" in exc.value.message
 
@@ -398,6 +416,7 @@ def test_e2_is_applied_for_by_the_intermediary(ent, gxj):
                 "in_production": True,
             },
             project=project,
+            materials=f.all_materials("E2"),
         )
     app = svc.application_submit(
         actor=gxj,
@@ -405,6 +424,7 @@ def test_e2_is_applied_for_by_the_intermediary(ent, gxj):
         clause="E2",
         facts={"fixed_asset_investment": "300000000", "capital_origin": "domestic", "in_production": True},
         project=project,
+        materials=f.all_materials("E2"),
     )
     assert app.calculated_amount == Decimal("300000.00") and app.enterprise == broker
 

@@ -335,3 +335,68 @@ def test_catalogue_parameters_read_as_chinese(web):
         and "累计 3 趟另奖 20,000.00 元" in page
     )
     assert "min_total_investment" not in page
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_materials_are_uploaded_returned_and_resubmitted_through_the_pages(
+    ent, project, ent_user, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    settings.MEDIA_ROOT = tmp_path
+    client = Client()
+    client.force_login(ent_user)
+    r = client.post(
+        f"/subsidies/enterprises/{ent.pk}/apply/",
+        {
+            "clause": "E4a",
+            "project": project.pk,
+            "submit": "1",
+            "total_investment": "80000000",
+            "equipment_purchase": "20000000",
+            "file_4": SimpleUploadedFile("发票.pdf", PDF, content_type="application/pdf"),
+        },
+    )
+    assert r.status_code == 302
+    app = Application.objects.get()
+    provided = {m["name"]: m["provided"] for m in app.materials}
+    assert provided["生产设备购置完税发票（不含税金额）"] is True and provided["银行账户信息"] is False
+    att = app.attachments.get()
+    assert att.original_name == "发票.pdf" and att.size == len(PDF)
+    gxj = web_client("city_gxj")
+    page = text(gxj.get(f"/subsidies/applications/{app.pk}/"))
+    assert "发票.pdf" in page and "退回补正" in page
+    download = gxj.get(f"/subsidies/applications/{app.pk}/files/{att.pk}/")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert b"".join(download.streaming_content) == PDF
+    assert web_client("xiping").get(f"/subsidies/applications/{app.pk}/files/{att.pk}/").status_code == 404
+    bad = client.post(
+        f"/subsidies/applications/{app.pk}/files/",
+        {"material": "银行账户信息", "file": SimpleUploadedFile("a.pdf", b"<html>x</html>")},
+    )
+    assert bad.status_code == 400 and "类型不被接受" in text(bad)
+    gxj.post(f"/subsidies/applications/{app.pk}/return/", {"missing": "银行账户信息、申请表（加盖公章）"})
+    app.refresh_from_db()
+    assert app.status == "returned"
+    names = [m["name"] for m in app.materials]
+    form = {"provided": names, "note": "已补齐"}
+    form[f"file_{names.index('银行账户信息')}"] = SimpleUploadedFile("账户.pdf", PDF)
+    r = client.post(f"/subsidies/applications/{app.pk}/resubmit/", form)
+    assert r.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "applied" and all(m["provided"] for m in app.materials)
+    assert app.attachments.count() == 2
+    assert gxj.post(f"/subsidies/applications/{app.pk}/check_materials/", {}).status_code == 302
+
+
+def web_client(username):
+    from django.test import Client
+
+    from portal.personas import BY_USERNAME, ensure_persona
+
+    c = Client()
+    c.force_login(ensure_persona(BY_USERNAME[username]))
+    return c
