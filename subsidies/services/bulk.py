@@ -36,8 +36,9 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model], *, batc
         return model._default_manager.count() - before
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in fields)
+    names = [str(f.column) for f in fields]
+    columns = ", ".join(qn(n) for n in names)
+    record = ", ".join(f"{qn(n)} {f.db_type(connection)}" for n, f in zip(names, fields, strict=True))
     # Identifiers come from the model's own metadata (quoted), values travel as a parameter.
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "  # noqa: S608
