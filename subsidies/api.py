@@ -216,7 +216,11 @@ class RecordCreateView(PortalAPIView):
     """`POST /api/v1/subsidies/enterprises/{id}/records/{kind}/` — add a project, equipment
     invoice, loan, recognition, exhibition, yearly figures or (agencies) a train."""
 
-    @extend_schema(request=None, responses={201: OpenApiResponse(description="the created record")})
+    @extend_schema(
+        operation_id="v1_subsidies_enterprises_records_create",
+        request=None,
+        responses={201: OpenApiResponse(description="the created record")},
+    )
     def post(self, request: Request, pk: int, kind: str) -> Response:
         if kind not in RECORD_SERIALIZERS:
             raise RuleViolation(
@@ -419,7 +423,11 @@ class ApplicationViewSet(PortalGenericViewSet):
 class ApplicationActionView(PortalAPIView):
     serializer_class = ActionBody
 
-    @extend_schema(request=ActionBody, responses={200: ApplicationSerializer})
+    @extend_schema(
+        operation_id="v1_subsidies_applications_action",
+        request=ActionBody,
+        responses={200: ApplicationSerializer},
+    )
     def post(self, request: Request, pk: int, action: str) -> Response:
         if action not in svc.ACTIONS:
             raise RuleViolation(errors={"action": [f"未知操作：{action}"]})

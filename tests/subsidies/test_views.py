@@ -406,7 +406,12 @@ def test_admin_lists_render(web, ent, project):
     f.EquipmentFactory(project=project)
     entitlements_match()
     admin = web("admin")
-    for url in ("/admin/subsidies/application/", "/admin/subsidies/enterprise/", "/admin/subsidies/capledger/", "/admin/subsidies/decision/"):
+    for url in (
+        "/admin/subsidies/application/",
+        "/admin/subsidies/enterprise/",
+        "/admin/subsidies/capledger/",
+        "/admin/subsidies/decision/",
+    ):
         assert admin.get(url).status_code == 200
     app = Application.objects.get()
     assert admin.post(f"/admin/subsidies/application/{app.pk}/delete/").status_code == 403
