@@ -67,7 +67,7 @@ def enterprise_applications(user: Any, enterprise: Enterprise) -> dict[str, list
     qs = (
         application_policy.scope(user, "view")
         .filter(Q(enterprise=enterprise) | Q(project__enterprise=enterprise))
-        .select_related("lead_unit", "project", "enterprise")
+        .select_related("lead_unit", "project", "enterprise", "recognition", "exhibition")
         .order_by("-pk")
     )
     rows = list(qs[:200])
@@ -117,7 +117,9 @@ def application_queue(
     q: str = "",
     before: Any = None,
 ) -> Page:
-    qs = application_policy.scope(user, "view").select_related("enterprise", "lead_unit", "project", "county")
+    qs = application_policy.scope(user, "view").select_related(
+        "enterprise", "lead_unit", "project", "county", "recognition", "exhibition"
+    )
     if tab == "todo":
         qs = qs.filter(_todo_q(user))
     elif tab == "proposed":

@@ -416,7 +416,12 @@ def _detail_context(
             )
             for d in app.decisions.select_related("acting_unit").order_by("id")
         ],
-        "deadlines": list(open_deadlines(app).select_related("responsible_unit")),
+        "deadlines": list(open_deadlines(app).select_related("responsible_unit"))
+        + (
+            list(open_deadlines(app.match_batch).select_related("responsible_unit"))
+            if app.match_batch_id
+            else []
+        ),
         "actions": actions,
         "error": error or [],
         "posted": posted or {},

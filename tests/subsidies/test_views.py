@@ -415,3 +415,10 @@ def test_admin_lists_render(web, ent, project):
         assert admin.get(url).status_code == 200
     app = Application.objects.get()
     assert admin.post(f"/admin/subsidies/application/{app.pk}/delete/").status_code == 403
+
+
+def test_proposal_page_shows_the_batch_deadline(web, ent, project):
+    f.EquipmentFactory(project=project)
+    entitlements_match()
+    page = text(web("city_gxj").get(f"/subsidies/applications/{Application.objects.get().pk}/"))
+    assert "确认免申即享匹配结果（1 条" in page
