@@ -43,6 +43,8 @@ class SubsidiesConfig(AppConfig):
             source="驻政办〔2024〕15号 第四条",
             help="E4b 贴息取评估日前最新一期一年期 LPR；每次公布后新增一条。",
         )
+        from subsidies.services.applications import deadline_enterprise_recipients
+
         for kind, label, roles in (
             ("subsidies.materials_check", "奖补：审核申报材料", [CITY_STAFF]),
             ("subsidies.resubmit", "奖补：企业补正材料", [CITY_STAFF]),
@@ -52,7 +54,10 @@ class SubsidiesConfig(AppConfig):
             ("subsidies.payment", "奖补：拨付", [CITY_STAFF]),
             ("subsidies.proposal_confirm", "免申即享：确认匹配结果", [CITY_STAFF]),
         ):
-            register_kind(kind, label=label, notify_roles=roles)
+            extra = (
+                {"extra_recipients": deadline_enterprise_recipients} if kind == "subsidies.resubmit" else {}
+            )
+            register_kind(kind, label=label, notify_roles=roles, **extra)
 
         from subsidies.views import dashboard_panel
 

@@ -149,6 +149,12 @@ def _enterprise_users(enterprise_id: int) -> list[User]:
     return list(User.objects.filter(pk__in=list(ids), is_active=True))
 
 
+def deadline_enterprise_recipients(deadline: Any) -> list[User]:
+    """Extra recipients of a resubmission deadline's reminders: the applicant's own accounts."""
+    app = Application.objects.filter(pk=deadline.subject_id).only("enterprise_id").first()
+    return _enterprise_users(app.enterprise_id) if app else []
+
+
 def _notify_enterprise(
     app: Application, title: str, body: str, key: str, level: str = Notification.Level.INFO
 ) -> None:

@@ -444,3 +444,29 @@ def test_date_of_the_evaluation_is_kept_for_resubmission(ent, project, ent_user,
         application=app, actor=ent_user, facts=f.e4a_facts(equipment_purchase="21000000")
     )
     assert app.evaluated_on == date(2025, 6, 16) and app.calculated_amount == Decimal("1050000.00")
+
+
+def test_a_late_resubmission_reminds_the_enterprise_too(ent, project, ent_user, gxj, frozen):
+    app = svc.application_submit(
+        actor=ent_user,
+        enterprise=ent,
+        clause="E4a",
+        facts=f.e4a_facts(),
+        project=project,
+        materials=f.all_materials("E4a", except_=("银行账户信息",)),
+    )
+    svc.application_return(application=app, actor=gxj, missing=["银行账户信息"])
+    frozen.move_to(datetime(2025, 7, 10, 9, 0, tzinfo=SH))
+    deadline_sweep(now=datetime(2025, 7, 10, 9, 0, tzinfo=SH))
+    assert deadlines(app, "subsidies.resubmit").get().status == Deadline.Status.OVERDUE
+    assert Notification.objects.filter(recipient=ent_user, title__contains="企业补正材料").exists()
+    assert Notification.objects.filter(recipient=gxj, title__contains="企业补正材料").exists()
+
+
+def test_celery_tasks_call_the_services(ent, project):
+    from subsidies import tasks
+
+    f.EquipmentFactory(project=project)
+    result = tasks.entitlements_match.run()
+    assert result["created"] == 1 and result["scanned"] == 1
+    assert tasks.policy_expiry_warn.run() == []  # 2025-06-16: nothing expires within 180 days
