@@ -674,8 +674,13 @@ def _fix_amount(app: Application, requested: Any) -> tuple[Decimal, list[str], B
         band = f"（上限 {fmt_money(app.band_max)}）" if app.band_max is not None else ""
         lines.append(f"一事一议：决定金额 {fmt_money(full)} 元{band}")
     else:
-        if requested not in (None, "") and money(D(requested)) != app.calculated_amount:
-            raise RuleViolation(errors={"amount": ["该条款金额由政策公式计算，不能手工修改"]})
+        if requested not in (None, ""):
+            try:
+                same = money(D(requested)) == app.calculated_amount
+            except (InvalidOperation, ValueError):
+                same = False
+            if not same:
+                raise RuleViolation(errors={"amount": ["该条款金额由政策公式计算，不能手工修改"]})
         full = app.full_amount if app.full_amount is not None else (app.calculated_amount or Decimal("0"))
     subject = Subject(app.clause, app.subject_base, app.enterprise_id, app.project_id, app.period_year)
     specs = ledger_specs(subject, clause_data, rs.params.get("exclusivity_groups", []))

@@ -393,3 +393,14 @@ def test_attachments_through_the_api(api, ent, project, ent_user, settings, tmp_
         url, {"material": "银行账户信息", "file": SimpleUploadedFile("c.pdf", pdf)}, format="multipart"
     )
     assert late.status_code == 409
+
+
+def test_garbage_amounts_are_a_400(api, ent, project, ent_user):
+    f.EquipmentFactory(project=project)
+    entitlements_match()
+    app = Application.objects.get()
+    gxj = api("city_gxj")
+    r = gxj.post(f"/api/v1/subsidies/applications/{app.pk}/confirm/", {"amount": "一百万"}, format="json")
+    assert r.status_code == 400 and "amount" in r.json()
+    r = gxj.post(f"/api/v1/subsidies/applications/{app.pk}/confirm/", {"amount": "1000000.00"}, format="json")
+    assert r.status_code == 200 and r.json()["approved_amount"] == "1000000.00"
