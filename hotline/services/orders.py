@@ -139,6 +139,8 @@ def order_handover_result(*, order: Order, actor: Any, outcome: str, at: datetim
     _require_text(outcome=outcome)
     at = now_or(at)
     o = lock(order, [S.HANDED_OVER, S.CLOSED], "登记转交结果")
+    if not o.handover_target:
+        raise InvalidTransition("该工单没有转交其他热线，无需登记转交结果")
     before = before_of(o)
     o.handover_outcome = outcome.strip()
     o.save(update_fields=["handover_outcome"])
