@@ -68,9 +68,13 @@ class Open311View(PortalAPIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, Open311Error):
-            return Response([{"code": exc.status_code, "description": str(exc.detail)}], status=exc.status_code)
+            return Response(
+                [{"code": exc.status_code, "description": str(exc.detail)}], status=exc.status_code
+            )
         if isinstance(exc, RuleViolation):
-            text = "；".join(f"{k}: {m}" if k != "non_field_errors" else m for k, ms in exc.errors.items() for m in ms)
+            text = "；".join(
+                f"{k}: {m}" if k != "non_field_errors" else m for k, ms in exc.errors.items() for m in ms
+            )
             return Response([{"code": 400, "description": text}], status=400)
         if isinstance(exc, Conflict):
             return Response([{"code": 409, "description": exc.message}], status=409)
@@ -150,7 +154,11 @@ class DiscoveryView(Open311View):
 
 class ServiceListView(Open311View):
     def get(self, request: Request) -> Response:
-        rows = Category.objects.filter(active=True, public=True).select_related("parent").order_by("sort", "code")
+        rows = (
+            Category.objects.filter(active=True, public=True)
+            .select_related("parent")
+            .order_by("sort", "code")
+        )
         return Response([service_json(c) for c in rows])
 
 

@@ -212,7 +212,7 @@ def order_create(
         order.incident = incident
         order.save(update_fields=["incident"])
         if order.special_kind in SUDDEN_KINDS and incident.reported_at is None:
-            incident_report(incident=incident, actor=actor, order=order)
+            order.incident = incident_report(incident=incident, actor=actor, order=order)
     return order
 
 

@@ -612,6 +612,11 @@ def order_request_extension(
     return request
 
 
+def last_day(due_at: datetime) -> date:
+    """The last calendar day inside a due time (24:00 of day D → D), for messages to people."""
+    return timezone.localtime(due_at - timedelta(microseconds=1)).date()
+
+
 def _tell_caller(o: Order, text: str, key: str) -> bool:
     """SMS to the caller unless they asked for confidentiality (第十二条（三））."""
     if o.confidential or not o.caller_phone:
@@ -659,7 +664,7 @@ def order_review_extension(
         _tell_caller(
             o,
             f"【驻马店12345】您的诉求（工单{o.number}）承办单位申请延期办理，理由：{request.reason}；"
-            f"预计 {timezone.localtime(o.due_at):%Y-%m-%d} 前办结。",
+            f"预计 {last_day(o.due_at):%Y-%m-%d} 前办结。",
             f"ext:{request.pk}",
         )
     request.save()

@@ -12,7 +12,7 @@ import time_machine
 
 from hotline import services
 from hotline.models import Order
-from portal.models import OrgUnit
+from portal.models import Membership, OrgUnit
 from portal.workcal import SHANGHAI
 
 STATES = [
@@ -36,15 +36,29 @@ def sh(text: str) -> datetime:
 
 @pytest.fixture
 def people(persona: Callable[[str], Any]) -> dict[str, Any]:
-    return {
+    users = {
         name: persona(name)
-        for name in ("operator", "supervisor", "clerk_zjj", "clerk_power", "admin", "outsider", "xiping", "auditor")
+        for name in (
+            "operator",
+            "supervisor",
+            "clerk_zjj",
+            "clerk_power",
+            "admin",
+            "outsider",
+            "xiping",
+            "auditor",
+        )
     }
+    # Tests travel back to 2024–2027: the memberships must already hold then.
+    Membership.objects.update(valid_from=datetime(2020, 1, 1, tzinfo=SHANGHAI))
+    return users
 
 
 @pytest.fixture
 def units(unit: Callable[[str], OrgUnit]) -> dict[str, OrgUnit]:
-    return {code: unit(code) for code in ("zjj", "power", "water", "cgj", "yicheng", "xiping", "rx12345", "zfb")}
+    return {
+        code: unit(code) for code in ("zjj", "power", "water", "cgj", "yicheng", "xiping", "rx12345", "zfb")
+    }
 
 
 @pytest.fixture
@@ -81,8 +95,14 @@ def make_order(people: dict[str, Any], units: dict[str, OrgUnit]) -> Callable[..
         if state == "signed":
             return Order.objects.get(pk=order.pk)
         if state == "return_requested":
-            services.order_return(order=order, actor=clerk, reason="不属于本单位职责", basis="三定方案",
-                                  suggested_unit=units["cgj"], unit=lead)
+            services.order_return(
+                order=order,
+                actor=clerk,
+                reason="不属于本单位职责",
+                basis="三定方案",
+                suggested_unit=units["cgj"],
+                unit=lead,
+            )
             return Order.objects.get(pk=order.pk)
         if state == "extension_requested":
             services.order_request_extension(order=order, actor=clerk, days=2, reason="需现场勘查", unit=lead)

@@ -15,46 +15,100 @@ from tests.hotline.conftest import STATES
 
 # action → (allowed source states, resulting state, call)
 ACTIONS: dict[str, tuple[set[str], str | None, Any]] = {
-    "answer": ({"received"}, "answered", lambda o, p, u: services.order_answer(order=o, actor=p["operator"], content="答复")),
-    "handover": ({"received"}, "handed_over",
-                 lambda o, p, u: services.order_handover(order=o, actor=p["operator"], target="120")),
-    "dispatch": ({"received"}, "dispatched",
-                 lambda o, p, u: services.order_dispatch(order=o, actor=p["operator"], lead_unit=u["zjj"])),
+    "answer": (
+        {"received"},
+        "answered",
+        lambda o, p, u: services.order_answer(order=o, actor=p["operator"], content="答复"),
+    ),
+    "handover": (
+        {"received"},
+        "handed_over",
+        lambda o, p, u: services.order_handover(order=o, actor=p["operator"], target="120"),
+    ),
+    "dispatch": (
+        {"received"},
+        "dispatched",
+        lambda o, p, u: services.order_dispatch(order=o, actor=p["operator"], lead_unit=u["zjj"]),
+    ),
     "sign": ({"dispatched"}, "signed", lambda o, p, u: services.order_sign(order=o, actor=p["clerk_zjj"])),
-    "return": ({"dispatched", "signed"}, "return_requested",
-               lambda o, p, u: services.order_return(order=o, actor=p["clerk_zjj"], reason="非本单位职责",
-                                                     basis="职责规定", suggested_unit=u["cgj"])),
-    "review-return": ({"return_requested"}, "received",
-                      lambda o, p, u: services.order_review_return(order=o, actor=p["supervisor"], approve=True)),
-    "request-extension": ({"signed"}, "extension_requested",
-                          lambda o, p, u: services.order_request_extension(order=o, actor=p["clerk_zjj"], days=1,
-                                                                           reason="复杂")),
-    "review-extension": ({"extension_requested"}, "signed",
-                         lambda o, p, u: services.order_review_extension(order=o, actor=p["supervisor"],
-                                                                         approve=True)),
-    "reply": ({"signed", "extension_requested"}, "replied",
-              lambda o, p, u: services.order_reply(order=o, actor=p["clerk_zjj"], content="已处理")),
-    "callback": ({"replied"}, "called_back",
-                 lambda o, p, u: services.order_callback(order=o, actor=p["supervisor"], satisfied=False)),
-    "redo": ({"replied", "called_back"}, "signed",
-             lambda o, p, u: services.order_redo(order=o, actor=p["supervisor"], reason="诉求人不满意")),
-    "close": ({"called_back", "answered", "handed_over"}, "closed",
-              lambda o, p, u: services.order_close(order=o, actor=p["supervisor"])),
-    "archive": ({"closed", "answered", "handed_over"}, "archived",
-                lambda o, p, u: services.order_archive(order=o, actor=p["supervisor"])),
-    "urge": ({"dispatched", "signed", "return_requested", "extension_requested"}, None,
-             lambda o, p, u: services.order_urge(order=o, actor=p["supervisor"], note="请尽快办理")),
-    "reassign": ({"dispatched", "signed", "return_requested", "extension_requested"}, "dispatched",
-                 lambda o, p, u: services.order_reassign(order=o, actor=p["supervisor"], lead_unit=u["cgj"],
-                                                         reason="职责调整")),
-    "reopen": ({"closed", "answered", "handed_over"}, None,
-               lambda o, p, u: services.order_reopen(order=o, actor=p["operator"], reason="再次来电")),
-    "unfinished-reply": (set(), None,  # needs an approved extension: tested separately
-                         lambda o, p, u: services.order_unfinished_reply(order=o, actor=p["clerk_zjj"], progress="进展",
-                                                                         plan="方案", expected_date="2099-01-01")),
-    "handover-result": ({"handed_over", "closed"}, None,
-                        lambda o, p, u: services.order_handover_result(order=o, actor=p["operator"],
-                                                                       outcome="已出警")),
+    "return": (
+        {"dispatched", "signed"},
+        "return_requested",
+        lambda o, p, u: services.order_return(
+            order=o, actor=p["clerk_zjj"], reason="非本单位职责", basis="职责规定", suggested_unit=u["cgj"]
+        ),
+    ),
+    "review-return": (
+        {"return_requested"},
+        "received",
+        lambda o, p, u: services.order_review_return(order=o, actor=p["supervisor"], approve=True),
+    ),
+    "request-extension": (
+        {"signed"},
+        "extension_requested",
+        lambda o, p, u: services.order_request_extension(
+            order=o, actor=p["clerk_zjj"], days=1, reason="复杂"
+        ),
+    ),
+    "review-extension": (
+        {"extension_requested"},
+        "signed",
+        lambda o, p, u: services.order_review_extension(order=o, actor=p["supervisor"], approve=True),
+    ),
+    "reply": (
+        {"signed", "extension_requested"},
+        "replied",
+        lambda o, p, u: services.order_reply(order=o, actor=p["clerk_zjj"], content="已处理"),
+    ),
+    "callback": (
+        {"replied"},
+        "called_back",
+        lambda o, p, u: services.order_callback(order=o, actor=p["supervisor"], satisfied=False),
+    ),
+    "redo": (
+        {"replied", "called_back"},
+        "signed",
+        lambda o, p, u: services.order_redo(order=o, actor=p["supervisor"], reason="诉求人不满意"),
+    ),
+    "close": (
+        {"called_back", "answered", "handed_over"},
+        "closed",
+        lambda o, p, u: services.order_close(order=o, actor=p["supervisor"]),
+    ),
+    "archive": (
+        {"closed", "answered", "handed_over"},
+        "archived",
+        lambda o, p, u: services.order_archive(order=o, actor=p["supervisor"]),
+    ),
+    "urge": (
+        {"dispatched", "signed", "return_requested", "extension_requested"},
+        None,
+        lambda o, p, u: services.order_urge(order=o, actor=p["supervisor"], note="请尽快办理"),
+    ),
+    "reassign": (
+        {"dispatched", "signed", "return_requested", "extension_requested"},
+        "dispatched",
+        lambda o, p, u: services.order_reassign(
+            order=o, actor=p["supervisor"], lead_unit=u["cgj"], reason="职责调整"
+        ),
+    ),
+    "reopen": (
+        {"closed", "answered", "handed_over"},
+        None,
+        lambda o, p, u: services.order_reopen(order=o, actor=p["operator"], reason="再次来电"),
+    ),
+    "unfinished-reply": (
+        set(),
+        None,  # needs an approved extension: tested separately
+        lambda o, p, u: services.order_unfinished_reply(
+            order=o, actor=p["clerk_zjj"], progress="进展", plan="方案", expected_date="2099-01-01"
+        ),
+    ),
+    "handover-result": (
+        {"handed_over", "closed"},
+        None,
+        lambda o, p, u: services.order_handover_result(order=o, actor=p["operator"], outcome="已出警"),
+    ),
 }
 MATRIX = [(action, state) for action in ACTIONS for state in STATES]
 

@@ -19,8 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            client, key = open311_key_issue(name=options["client"], contact=options["contact"], actor="manage.py")
+            client, key = open311_key_issue(
+                name=options["client"], contact=options["contact"], actor="manage.py"
+            )
         except RuleViolation as exc:
             raise CommandError(exc.message) from None
-        self.stdout.write(f"已为「{client.name}」签发 Open311 API 密钥（前缀 {client.key_prefix}，请妥善保存，只显示一次）：")
+        self.stdout.write(
+            f"已为「{client.name}」签发 Open311 API 密钥（前缀 {client.key_prefix}，请妥善保存，只显示一次）："
+        )
         self.stdout.write(key)
