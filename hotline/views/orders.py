@@ -155,6 +155,9 @@ def _detail_context(
         if name in allowed and order.status in states:
             form = (bound or {}).get(name) or form_class(prefix=name)
             forms_now.append({"name": name, "label": label, "form": form})
+    for name, form in (bound or {}).items():
+        if all(a["name"] != name for a in forms_now):  # refused because the state moved on:
+            forms_now.insert(0, {"name": name, "label": ACTIONS[name][0], "form": form})  # keep the input
     name, phone = caller_display(order, user)
     assignments = list(order.assignments.select_related("unit").order_by("pk"))
     deadlines = list(
