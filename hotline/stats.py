@@ -62,7 +62,7 @@ def service_standards(period: Period) -> list[StandardReading]:
         started_at__gte=period.start_dt, started_at__lt=period.end_dt
     ).aggregate(
         total=Count("id"),
-        answered=Count("id", filter=Q(answered=True)),
+        n_answered=Count("id", filter=Q(answered=True)),
         fast=Count(
             "id",
             filter=Q(
@@ -90,12 +90,12 @@ def service_standards(period: Period) -> list[StandardReading]:
     )
     target = Decimal(params["connect_rate"])
     return [
-        connect_rate_reading(calls["answered"], calls["total"], target),
+        connect_rate_reading(calls["n_answered"], calls["total"], target),
         within_reading(
             "answer_speed",
             f"{params['answer_seconds']} 秒内接听率",
             calls["fast"],
-            calls["answered"],
+            calls["n_answered"],
             target,
             f"{params['answer_seconds']} 秒",
         ),
