@@ -232,3 +232,19 @@ def test_dashboard_panel(web, make_order, people):
 def test_outsider_is_kept_out(web, people, path):
     assert web("outsider").get(path).status_code == 403
     assert web(None).get(path).status_code == 302
+
+
+def test_demo_seed_is_idempotent(db):
+    from hotline import demo
+    from hotline.models import CallRecord, KnowledgeEntry
+
+    accounts = demo.seed()
+    counts = (Order.objects.count(), KnowledgeEntry.objects.count(), CallRecord.objects.count())
+    assert counts[0] >= 11 and counts[1] >= 8 and counts[2] == 40
+    assert {"clerk_cgj", "clerk_yicheng"} <= {u for u, _ in accounts}
+    demo.seed()
+    assert (Order.objects.count(), KnowledgeEntry.objects.count(), CallRecord.objects.count()) == counts
+    assert set(Order.objects.values_list("status", flat=True)) >= {
+        "received", "dispatched", "signed", "return_requested", "extension_requested", "replied", "called_back",
+        "closed", "answered",
+    }
