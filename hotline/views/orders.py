@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from hotline import forms as f
 from hotline import selectors, services
 from hotline.models import Assignment, Order, RoutingRule
-from hotline.models.choices import Status
+from hotline.models.choices import OUTAGE_KINDS, Status
 from hotline.policies import READ_ALL, OrderPolicy, clerk_unit_ids
 from hotline.selectors import OrderFilters
 from hotline.serializers import caller_display
@@ -151,7 +151,17 @@ def _detail_context(
     user = request.user
     allowed = policy.allowed_actions(user, order)
     forms_now = []
+    task = policy.acting_assignment(user, order)
+    task_state = task.state if task else ("dispatched" if order.status == S.DISPATCHED else "signed")
     for name, (label, states, form_class) in ACTIONS.items():
+        if name == "sign" and task_state != Assignment.State.DISPATCHED:
+            continue  # already signed by this unit
+        if name == "reply" and task_state != Assignment.State.SIGNED:
+            continue  # sign first; an assisting unit reports once
+        if name == "unfinished-reply" and order.extension_days < 1:
+            continue  # only after an approved extension (第十二条（三））
+        if name == "progress" and order.special_kind not in OUTAGE_KINDS:
+            continue  # daily progress is for outages and pollution (§5)
         if name in allowed and order.status in states:
             form = (bound or {}).get(name) or form_class(prefix=name)
             forms_now.append({"name": name, "label": label, "form": form})

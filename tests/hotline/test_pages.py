@@ -245,6 +245,13 @@ def test_demo_seed_is_idempotent(db):
     demo.seed()
     assert (Order.objects.count(), KnowledgeEntry.objects.count(), CallRecord.objects.count()) == counts
     assert set(Order.objects.values_list("status", flat=True)) >= {
-        "received", "dispatched", "signed", "return_requested", "extension_requested", "replied", "called_back",
-        "closed", "answered",
+        "received",
+        "dispatched",
+        "signed",
+        "return_requested",
+        "extension_requested",
+        "replied",
+        "called_back",
+        "closed",
+        "answered",
     }
