@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 
 import jieba
 
@@ -38,7 +38,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def term_weights(question: str, answer: str) -> dict[str, float]:
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for term in tokenize(question):
         weights[term] += QUESTION_WEIGHT
     for term in tokenize(answer):

@@ -173,7 +173,7 @@ def routing_suggestions(
             rule_id=r.pk,
             lead_unit_id=r.lead_unit_id,
             category_path=(r.category_id,) if r.category_id else None,
-            place_path=r.place.path if r.place_id else None,
+            place_path=r.place.path if r.place is not None else None,
             keyword=r.keyword,
             precedent=r.source == RoutingRule.Source.PRECEDENT,
             created_order=r.pk,
@@ -268,7 +268,7 @@ def repeated_addresses(start: datetime, end: datetime, minimum: int) -> list[dic
         .filter(n__gte=minimum)
         .order_by("-n")[:20]
     )
-    return list(rows)
+    return [dict(r) for r in rows]
 
 
 def pending_sum(qs: QuerySet[Any], field: str) -> int:

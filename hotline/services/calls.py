@@ -104,7 +104,8 @@ def parse_csv(data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
         if problems:
             errors.append(f"第 {line} 行：" + "；".join(problems))
             continue
-        rows.append({**row, **parsed})
+        merged: dict[str, Any] = {**row, **parsed}
+        rows.append(merged)
     return rows, errors
 
 

@@ -78,7 +78,7 @@ def clock_for(order: Order, *, at: datetime, ruleset: RuleSet | None = None) -> 
         is_working=calendar().is_working,
         kind=order.kind,
         channel=order.channel,
-        subject_code=order.subject.code if order.subject_id else "",
+        subject_code=order.subject.code if order.subject is not None else "",
         special=order.special_kind,
         received_at=order.received_at,
         **{name: getattr(order, name) for name in CLOCK_FIELDS},

@@ -34,12 +34,14 @@ from portal.notifications import notify
 from portal.rulesets import RuleSetMissing, ruleset_in_force
 from portal.workcal import calendar
 
+DISASTER_EVENT: str = "disaster.Event"  # resolved at run time: no migration dependency
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,32}$")
 
 
 def _unit(value: Any, field: str, kind: str, errors: dict[str, list[str]]) -> OrgUnit | None:
     if value in (None, ""):
         return None
+    unit: OrgUnit | None
     if isinstance(value, OrgUnit):
         unit = value
     else:
@@ -189,7 +191,7 @@ def order_create(
         kind=DL_DISPATCH,
         title=f"派单：工单 {order.number}",
         responsible_unit=centre(),
-        due_at=order.dispatch_due_at,
+        due_at=clock.dispatch_due_at or received,
         starts_at=received,
         escalate_to=centre(),
         rule_set=rs,
@@ -244,7 +246,11 @@ def incident_for(order: Order, *, actor: Any) -> Incident:
     if found is not None:
         return found
     label = SpecialKind(order.special_kind).label
-    place = order.township.name if order.township_id else (order.county.name if order.county_id else "")
+    place = (
+        order.township.name
+        if order.township is not None
+        else (order.county.name if order.county is not None else "")
+    )
     incident = Incident.objects.create(
         kind=order.special_kind,
         title=f"{place}{label}（{timezone.localtime(order.received_at):%m-%d %H:%M}）",
@@ -276,7 +282,7 @@ def incident_report(*, incident: Incident, actor: Any, order: Order | None = Non
     now = timezone.now()
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     targets: list[OrgUnit] = []
-    if incident.county_id:
+    if incident.county is not None:
         targets.append(incident.county)
     authority = OrgUnit.objects.filter(code=AUTHORITY_CODE).first()
     if authority:
@@ -323,7 +329,7 @@ def incident_report(*, incident: Incident, actor: Any, order: Order | None = Non
 def disaster_event_title(event_id: int) -> str | None:
     """Resolve a disaster.Event at run time (the disaster app may not exist yet)."""
     try:
-        model = apps.get_model("disaster", "Event")
+        model = apps.get_model(DISASTER_EVENT)
     except LookupError:
         return None
     event = model._default_manager.filter(pk=event_id).first()
@@ -340,7 +346,7 @@ def incident_link_disaster(*, incident: Incident, actor: Any, event_id: int, tit
         raise RuleViolation(errors={"event_id": ["只有突发自然灾害事件可以关联灾情事件"]})
     resolved = disaster_event_title(event_id)
     try:
-        apps.get_model("disaster", "Event")
+        apps.get_model(DISASTER_EVENT)
         model_exists = True
     except LookupError:
         model_exists = False

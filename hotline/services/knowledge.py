@@ -80,6 +80,7 @@ def entry_create(
     review_due: date | None = None,
 ) -> KnowledgeEntry:
     _validate(question, answer, owner_unit)
+    assert owner_unit is not None
     today = timezone.localdate()
     params, _ = _params(today)
     entry = KnowledgeEntry.objects.create(
@@ -232,15 +233,16 @@ def question_answer(
     q.answered_at = at
     q.state = KnowledgeQuestion.State.ANSWERED
     if publish:
-        if q.entry_id and q.entry.active:
+        linked = q.entry
+        if linked is not None and linked.active:
             q.resulting_entry = entry_revise(
-                entry=q.entry,
+                entry=linked,
                 actor=actor,
-                question=q.entry.question,
+                question=linked.question,
                 answer=q.answer,
-                category=q.entry.category,
-                policy_basis=q.entry.policy_basis,
-                public=q.entry.public,
+                category=linked.category,
+                policy_basis=linked.policy_basis,
+                public=linked.public,
             )
         else:
             q.resulting_entry = entry_create(

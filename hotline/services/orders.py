@@ -276,7 +276,7 @@ def order_sign(*, order: Order, actor: Any, unit: OrgUnit | None = None, at: dat
                 clock.limits,
                 kind=o.kind,
                 channel=o.channel,
-                subject_code=o.subject.code if o.subject_id else "",
+                subject_code=o.subject.code if o.subject is not None else "",
             ).days
         days = assist_days(lead_days, clock.limits.assist_share)
         assignment.state = Assignment.State.SIGNED
@@ -513,7 +513,7 @@ def order_review_return(
             kind=DL_DISPATCH,
             title=f"重新派单：工单 {o.number}",
             responsible_unit=centre(),
-            due_at=o.dispatch_due_at,
+            due_at=o.dispatch_due_at,  # type: ignore[arg-type]  # set by await_redispatch
             starts_at=at,
             basis="第十二条（一）",
             url=order_url(o),
@@ -664,7 +664,7 @@ def order_review_extension(
         _tell_caller(
             o,
             f"【驻马店12345】您的诉求（工单{o.number}）承办单位申请延期办理，理由：{request.reason}；"
-            f"预计 {last_day(o.due_at):%Y-%m-%d} 前办结。",
+            f"预计 {last_day(o.due_at):%Y-%m-%d} 前办结。",  # type: ignore[arg-type]  # extended: set
             f"ext:{request.pk}",
         )
     request.save()
@@ -696,6 +696,7 @@ def _move_handle_deadline(lead: Assignment, o: Order, *, actor: Any, reason: str
     one with the extended due time is created."""
     current = open_deadlines(lead, DL_HANDLE).order_by("-due_at").first()
     if current is not None and current.status == Deadline.Status.OPEN:
+        assert o.due_at is not None
         deadline_reschedule(deadline=current, due_at=o.due_at, reason=reason, actor=actor)
     else:
         deadline_for_handling(lead, o, starts_at=timezone.now())
@@ -802,7 +803,7 @@ def order_reply(
             unit=assignment.unit,
             note=content.strip(),
         )
-        if o.lead_unit_id:
+        if o.lead_unit is not None:
             notify_unit(
                 o.lead_unit, o, title=f"协办单位已报告：工单 {o.number}", key=f"assist-report:{assignment.pk}"
             )
@@ -866,7 +867,7 @@ def _push_to_province(o: Order, event: str, content: str) -> None:
             "event": event,
             "status": o.status,
             "content": content,
-            "unit": o.lead_unit.name if o.lead_unit_id else "",
+            "unit": o.lead_unit.name if o.lead_unit is not None else "",
             "at": timezone.localtime().isoformat(),
         },
     )
@@ -1142,7 +1143,7 @@ def order_reopen(*, order: Order, actor: Any, reason: str, at: datetime | None =
             kind=DL_DISPATCH,
             title=f"重启工单待派单：{o.number}",
             responsible_unit=centre(),
-            due_at=o.dispatch_due_at,
+            due_at=o.dispatch_due_at,  # type: ignore[arg-type]  # set by await_redispatch
             starts_at=at,
             url=order_url(o),
         )
@@ -1168,8 +1169,9 @@ def order_link_duplicate(
     if duplicate_of.pk == order.pk:
         raise RuleViolation(errors={"duplicate_of": ["不能关联到自身"]})
     o = lock(order, [s for s in S.values if s != S.ARCHIVED], "关联重复诉求")
-    if duplicate_of.duplicate_of_id:
-        duplicate_of = duplicate_of.duplicate_of  # link to the root of the group
+    root = duplicate_of.duplicate_of
+    if root is not None:
+        duplicate_of = root  # link to the root of the group
     if duplicate_of.pk == o.pk:
         raise RuleViolation(errors={"duplicate_of": ["不能形成循环关联"]})
     before = before_of(o)
