@@ -21,6 +21,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.idempotency_prune",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Supervision board: open the new period's report obligations (deadlines) and re-evaluate task
+    # statuses, which change with the date. Hourly: cheap (about 60 tasks), it opens a new period
+    # within an hour of midnight and catches up a fresh deployment without waiting a day.
+    "supervision.refresh": {"task": "supervision.tasks.refresh", "schedule": crontab(minute=7)},
     # Results of orders from the provincial 12345 platform are pushed back by a task enqueued on
     # reply/close; this retries what a broker outage or a failed call left behind. Every 5 min
     # keeps the province's view fresh without hammering its interface.
