@@ -129,6 +129,7 @@ class WorkCalendar:
     def clear(self) -> None:
         with self._lock:
             self._years.clear()
+            self._warned.clear()
 
     def _overrides(self, year: int) -> dict[date, bool]:
         now = time.monotonic()
