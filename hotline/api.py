@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from hotline import selectors, services
 from hotline import serializers as s
-from hotline.models import Assignment, Category, Order
+from hotline.models import Assignment, Category, KnowledgeEntry, Order
 from hotline.policies import OrderPolicy
 from hotline.selectors import OrderFilters
 from portal.access import require_role
@@ -430,6 +430,7 @@ class KnowledgeSearchView(PortalAPIView):
     """`GET /api/v1/hotline/knowledge/?q=` — knowledge entries ranked by relevance."""
 
     serializer_class = s.KnowledgeEntrySerializer
+    queryset = KnowledgeEntry.objects.none()
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True)],

@@ -20,6 +20,15 @@ class HotlineConfig(AppConfig):
         from portal.nav import DashboardPanel, NavItem, register, register_panel
 
         rulekeys.register_all()
+        # OpenAPI: other apps have fields named "kind" with other choices; name ours so the
+        # schema's enum components do not collide (read lazily by drf-spectacular).
+        from django.conf import settings
+
+        settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+            {
+                "HotlineKindEnum": "hotline.models.choices.Kind",
+            }
+        )
         centre = (HOTLINE_OPERATOR, HOTLINE_SUPERVISOR)
         section = "12345热线"
         register(

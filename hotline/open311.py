@@ -59,6 +59,9 @@ class KeyThrottle(SimpleRateThrottle):
 
 
 class Open311View(PortalAPIView):
+    """Open311 is its own standard (documented by discovery.json), not part of /api/schema/."""
+
+    schema = None
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]

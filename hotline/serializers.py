@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hotline.models import Assignment, KnowledgeEntry, Order
@@ -28,6 +30,13 @@ def caller_display(order: Order, user: Any) -> tuple[str, str]:
 
 class OrderSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
+    # A plain string in the schema: supervision's "status" enums would otherwise collide with ours.
+    status = serializers.CharField(
+        read_only=True,
+        help_text="received, answered, handed_over, dispatched, signed, return_requested, extension_requested, "
+        "replied, called_back, closed, archived",
+    )
+
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     subject = serializers.SerializerMethodField()
@@ -119,6 +128,7 @@ class OrderSerializer(serializers.ModelSerializer):
         now = self.context.get("now") or timezone.now()
         return obj.is_overdue(now)
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_rule_set(self, obj: Order) -> dict[str, object] | None:
         return obj.rule_set.as_ref() if obj.rule_set_id else None
 

@@ -19,6 +19,7 @@ from hotline.services.calls import call_callback, calls_import
 from hotline.stats import Period, service_standards
 from portal.access import require_role
 from portal.errors import DomainError, RuleViolation
+from portal.uploads import validate_upload
 
 policy = CallPolicy()
 
@@ -57,6 +58,12 @@ def call_import(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     if form.is_valid():
         upload = form.cleaned_data["file"]
+        try:
+            validate_upload(upload, kinds=("text",), field="file")
+        except RuleViolation as exc:
+            context["import_errors"] = exc.errors["file"]
+            context["import_form"] = form
+            return render(request, "hotline/calls.html", context, status=400)
         result = calls_import(data=upload.read(), actor=request.user)
         if not result.errors:
             messages.success(

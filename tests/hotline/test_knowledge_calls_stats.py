@@ -277,3 +277,11 @@ def test_spikes_and_repeated_addresses(make_order, people, frozen):
     rows = repeated_addresses(day_start(date(2024, 11, 1)), day_start(date(2024, 11, 6)), 3)
     assert rows[0]["address"] == "驿城区解放路88号" and rows[0]["n"] == 5
     assert spikes(date(2024, 11, 5) + timedelta(days=1)) == []
+
+
+def test_call_import_refuses_files_that_are_not_text(web, people):
+    fake = io.BytesIO(b"PK\x03\x04\x00\x00binary zip")
+    fake.name = "calls.csv"
+    r = web("operator").post("/hotline/calls/import/", {"file": fake})
+    assert r.status_code == 400 and "类型不被接受" in r.content.decode()
+    assert not CallRecord.objects.exists()
