@@ -81,7 +81,11 @@ def parse_csv(data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
         if line - 1 > MAX_ROWS:
             errors.append(f"文件超过 {MAX_ROWS} 行，请分批导入")
             break
-        row = {mapping[k]: (v or "").strip() for k, v in raw.items() if mapping.get(k)}
+        row: dict[str, str] = {}
+        for header, value in raw.items():
+            field = mapping.get(header)
+            if field:
+                row[field] = (value or "").strip()
         problems = []
         if not row.get("external_id"):
             problems.append("缺少话单编号")
@@ -93,7 +97,7 @@ def parse_csv(data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
                 parsed[name] = _time(row.get(name, ""))
             except ValueError:
                 problems.append(f"时间格式无效：{row.get(name)}")
-        if parsed.get("started_at") is None and "来电时间" not in " ".join(problems):
+        if parsed.get("started_at") is None and not row.get("started_at"):
             problems.append("缺少来电时间")
         if (
             parsed.get("answered_at")
