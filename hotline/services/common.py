@@ -94,7 +94,7 @@ def store_clock(order: Order, clock: Clock) -> None:
 def lock(order: Order | int, allowed: Iterable[str], action_label: str) -> Order:
     """Lock the order row and check that its state allows the action (409 otherwise)."""
     pk = order.pk if isinstance(order, Order) else order
-    locked = Order.objects.select_for_update().select_related("subject", "lead_unit").get(pk=pk)
+    locked = Order.objects.select_for_update(of=("self",)).select_related("subject", "lead_unit").get(pk=pk)
     allowed = tuple(allowed)
     if locked.status not in allowed:
         names = "、".join(Status(s).label for s in allowed)

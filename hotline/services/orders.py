@@ -70,7 +70,7 @@ def _require_text(**fields: str) -> None:
 
 def _acting(order: Order, unit: OrgUnit | None, *, lead_only: bool = False) -> Assignment:
     """The active assignment through which `unit` acts (the lead's when no unit is given)."""
-    qs = order.assignments.select_for_update().filter(active=True).select_related("unit")
+    qs = order.assignments.select_for_update(of=("self",)).filter(active=True).select_related("unit")
     if unit is None:
         assignment = qs.filter(role=Assignment.Role.LEAD).first()
     else:
