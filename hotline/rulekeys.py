@@ -66,6 +66,10 @@ STANDARDS_SCHEMA = {
         "answer_seconds": {"type": "integer", "minimum": 1},
         "message_minutes": {"type": "integer", "minimum": 1},
         "mailbox_hours": {"type": "integer", "minimum": 1},
+        # Optional target shares for the "within" figures (none in the standard's text: not judged).
+        "answer_share": {"anyOf": [_RATIO, {"type": "null"}]},
+        "message_share": {"anyOf": [_RATIO, {"type": "null"}]},
+        "mailbox_share": {"anyOf": [_RATIO, {"type": "null"}]},
     },
 }
 

@@ -416,7 +416,7 @@ class StandardReading:
     key: str
     label: str
     value: Decimal | None
-    target: Decimal
+    target: Decimal | None
     met: bool | None
     explanation: str
 
@@ -434,10 +434,12 @@ def connect_rate_reading(answered: int, total: int, target: Decimal) -> Standard
 
 
 def within_reading(
-    key: str, label: str, within: int, total: int, target: Decimal, limit_text: str
+    key: str, label: str, within: int, total: int, target: Decimal | None, limit_text: str
 ) -> StandardReading:
+    """The share handled within a time (GB/T 33358 names the times; a target share is judged
+    only when the rule set gives one)."""
     value = ratio(within, total)
-    met = None if value is None else value >= target
+    met = None if value is None or target is None else value >= target
     text = "没有数据" if value is None else f"{limit_text}内 {within} / {total} = {value * 100:.2f}%"
     return StandardReading(key, label, value, target, met, text)
 

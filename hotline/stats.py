@@ -89,6 +89,11 @@ def service_standards(period: Period) -> list[StandardReading]:
         ),
     )
     target = Decimal(params["connect_rate"])
+
+    def share(key: str) -> Decimal | None:
+        value = params.get(key)
+        return Decimal(value) if value else None
+
     return [
         connect_rate_reading(calls["n_answered"], calls["total"], target),
         within_reading(
@@ -96,7 +101,7 @@ def service_standards(period: Period) -> list[StandardReading]:
             f"{params['answer_seconds']} 秒内接听率",
             calls["fast"],
             calls["n_answered"],
-            target,
+            share("answer_share"),
             f"{params['answer_seconds']} 秒",
         ),
         within_reading(
@@ -104,7 +109,7 @@ def service_standards(period: Period) -> list[StandardReading]:
             f"短信/网络诉求 {params['message_minutes']} 分钟内处置率",
             messages_["fast"],
             messages_["total"],
-            target,
+            share("message_share"),
             f"{params['message_minutes']} 分钟",
         ),
         within_reading(
@@ -112,7 +117,7 @@ def service_standards(period: Period) -> list[StandardReading]:
             f"信箱 {params['mailbox_hours']} 小时内处置率",
             mailbox["fast"],
             mailbox["total"],
-            target,
+            share("mailbox_share"),
             f"{params['mailbox_hours']} 小时",
         ),
     ]
