@@ -29,7 +29,7 @@ from portal.errors import InvalidTransition, RuleViolation
 from portal.workcal import calendar
 
 S = Application.Status
-O = Application.Outcome
+OUT = Application.Outcome
 
 # Deadline kinds (registered in apps.py with their labels).
 KIND_OFFER_PUBLICITY = "assistance.offer_publicity"
@@ -110,17 +110,17 @@ def application_create(
 
 def _outcome(application: Application, found: str | None) -> str:
     if found is None:
-        return O.NONE
+        return OUT.NONE
     if application.kind == Application.Kind.TRANSFER:
         # Leaving 低保/特困: the review is for 低保边缘 / 刚性支出 (or other); still fitting a basic
         # tier is "higher" (switch back with consent).
-        return O.HIGHER if found in rules.BASIC_TIERS else O.MATCH
+        return OUT.HIGHER if found in rules.BASIC_TIERS else OUT.MATCH
     requested = application.requested_tier
     if found == requested:
-        return O.MATCH
+        return OUT.MATCH
     if rules.tier_priority(found) < rules.tier_priority(requested):
-        return O.HIGHER
-    return O.OTHER
+        return OUT.HIGHER
+    return OUT.OTHER
 
 
 def application_review(*, application: Application, actor: Any, now: datetime | None = None) -> Application:
@@ -151,10 +151,10 @@ def application_review(*, application: Application, actor: Any, now: datetime | 
         if previous_outcome is not None:
             deadline_cancel(subject=app, kind=KIND_SWITCH, reason="重新审核", actor=actor)
             deadline_cancel(subject=app, kind=KIND_OFFER_PUBLICITY, reason="重新审核", actor=actor)
-        if outcome == O.MATCH:
+        if outcome == OUT.MATCH:
             app.procedure_tier = found
             app.procedure_single_person = classification.single_person
-        elif outcome == O.HIGHER:
+        elif outcome == OUT.HIGHER:
             params = procedure_ruleset(timezone.localdate(now))
             days = int(params.params["switch_working_days"])
             deadline_create(
@@ -185,7 +185,7 @@ def application_offer_other(
     now = now or timezone.now()
     with transaction.atomic():
         app = _lock(application, (S.REVIEWED,), "告知其他类别")
-        if app.outcome != O.OTHER:
+        if app.outcome != OUT.OTHER:
             raise InvalidTransition("只有「不符合所申请类别、可能符合其他类别」的申请需要告知其他类别")
         if app.offer_notified_at is not None:
             raise InvalidTransition("已告知申请人，请记录其是否同意")
@@ -216,7 +216,7 @@ def application_consent_other(
     now = now or timezone.now()
     with transaction.atomic():
         app = _lock(application, (S.REVIEWED,), "记录同意")
-        if app.outcome != O.OTHER or app.offer_notified_at is None:
+        if app.outcome != OUT.OTHER or app.offer_notified_at is None:
             raise InvalidTransition("请先告知申请人可能符合的其他类别")
         if app.consent_other is not None:
             raise InvalidTransition("已记录申请人意见")
@@ -247,7 +247,7 @@ def application_switch(
     now = now or timezone.now()
     with transaction.atomic():
         app = _lock(application, (S.REVIEWED,), "转换认定程序")
-        if app.outcome != O.HIGHER:
+        if app.outcome != OUT.HIGHER:
             raise InvalidTransition("该申请没有更优先的类别可转换")
         if app.switch_consent is not None:
             raise InvalidTransition("已记录申请人意见")
@@ -280,9 +280,9 @@ def publicity_start(
     with transaction.atomic():
         app = _lock(application, (S.REVIEWED,), "开始公示")
         if not app.procedure_tier:
-            if app.outcome == O.NONE:
+            if app.outcome == OUT.NONE:
                 raise InvalidTransition("不符合任何类别，不能公示，请办理不予认定")
-            if app.outcome == O.OTHER:
+            if app.outcome == OUT.OTHER:
                 raise InvalidTransition("须先告知申请人其他类别并取得同意")
             raise InvalidTransition("须先记录申请人是否同意转换认定程序")
         params = procedure_ruleset(today)

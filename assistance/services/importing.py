@@ -275,11 +275,7 @@ def _household_values(row: _Row) -> dict[str, Any]:
 
 def _messages(exc: DomainError) -> list[str]:
     if isinstance(exc, RuleViolation):
-        out = []
-        for key, msgs in exc.errors.items():
-            for m in msgs:
-                out.append(m if key in ("non_field_errors", "members") else m)
-        return out
+        return [m for msgs in exc.errors.values() for m in msgs]
     return [exc.message]
 
 

@@ -52,6 +52,7 @@ HOUSEHOLD_COLUMNS = (
     "single_person_id",
     "computed_tier",
     "computed_single_person_id",
+    "computed_at",
 )
 MEMBER_COLUMNS = (
     "household_id",
@@ -213,7 +214,7 @@ def _batch(
         (pk, county_id, township_id, area, w, o, p, t, e1, e2, e3, e4, prop_ok, monitoring, designated) = row[
             :15
         ]
-        tier, confirmed_single, old, old_single = row[15:]
+        tier, confirmed_single, old, old_single, computed_at = row[15:]
         household_members = members.get(pk)
         if not household_members:
             continue
@@ -247,7 +248,7 @@ def _batch(
         result = rules.classify(facts, std)
         new = result.tier
         single = household_members[result.single_person][1] if result.single_person is not None else None
-        if new == old and single == old_single:
+        if computed_at is not None and new == old and single == old_single:
             continue
         if single is not None:
             singles.append((pk, new or "", single))
