@@ -74,7 +74,6 @@ class AssistanceConfig(AppConfig):
                 order=60,
             ),
             NavItem(section, "认定标准", "assistance:standards", roles=city, order=70),
-            NavItem(section, "分类测算", "assistance:classify", roles=city, order=80),
         )
         from assistance.views import worklist_panel
 

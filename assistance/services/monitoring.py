@@ -203,12 +203,12 @@ def periodic_review_schedule(*, household: Household, after: date) -> Deadline:
     return deadline_create(
         subject=household,
         kind=KIND_PERIODIC_REVIEW,
-        title=f"定期复核（户 {household.code}，{rules.TIER_SHORT.get(household.tier or '', '')}，{why}）",
+        title=f"定期复核（户 {household.code}，{rules.TIER_SHORT.get(household.tier or '', '')}，每 {months} 个月）",
         responsible_unit=household.township,
         due_at=rules.end_of_day(due_day),
         starts_at=timezone.now(),
         rule_set=params,
-        basis="assistance.md §5a",
+        basis=f"assistance.md §5a：{why}",
         url=f"/assistance/households/{household.pk}/",
     )
 
