@@ -74,6 +74,7 @@ PERSON_FIELDS = [
     "has_able_supporter",
 ]
 MAX_MONEY = Decimal("1000000000")
+_ATTNAMES = {f.name: f.attname for f in Household._meta.concrete_fields}
 
 
 @dataclass
@@ -275,9 +276,7 @@ def _plain(value: Any) -> Any:
 
 def household_snapshot(household: Household) -> dict[str, Any]:
     """The household, its active members and their person data, JSON-ready."""
-    data = {
-        name: _plain(getattr(household, Household._meta.get_field(name).attname)) for name in HOUSEHOLD_FIELDS
-    }
+    data = {name: _plain(getattr(household, _ATTNAMES[name])) for name in HOUSEHOLD_FIELDS}
     members = {}
     for member in household.members.filter(active=True).select_related("person").order_by("position", "pk"):
         person = member.person

@@ -208,7 +208,7 @@ def _parse(fileobj: IO[bytes]) -> tuple[list[str], list[_Row]]:
     if missing:
         raise RuleViolation(errors={"file": [f"缺少列：{'、'.join(missing)}"]})
     index = {C.KEY_OF[h]: i for i, h in enumerate(header) if h in C.KEY_OF}
-    parsed = []
+    parsed: list[_Row] = []
     for number, raw in enumerate(rows, start=offset + 1):
         if raw is None or not any(c not in (None, "") for c in raw):
             continue

@@ -109,8 +109,6 @@ def aid_reverse(*, record: AidRecord, reason: str, actor: Any, now: datetime | N
             raise InvalidTransition("冲正记录不能再冲正")
         if AidRecord.objects.filter(reverses=original).exists():
             raise InvalidTransition("该记录已冲正")
-        if original.payment_list_id and original.payment_list.status == PaymentList.Status.APPROVED:
-            pass  # an approved payment may still be corrected; the reversal is its own entry
         reversal = AidRecord.objects.create(
             household_id=original.household_id,
             person_id=original.person_id,
@@ -192,7 +190,8 @@ def payment_list_generate(
                     continue
                 std = standards_for_unit(ruleset.params, area=household.area, county=county)
                 facts = household_facts(household, household_members, first)
-                single_income = period.single_person.own_income if period.single_person_id else None
+                single = period.single_person
+                single_income = single.own_income if single is not None else None
                 amount = rules.monthly_benefit(
                     tier=period.tier,
                     std=std,
@@ -204,8 +203,8 @@ def payment_list_generate(
                     continue
                 aid_type = rules.MONTHLY_AID_TYPE[period.tier]
                 note = f"{first:%Y年%m月}{rules.TIER_SHORT[period.tier]}"
-                if period.single_person_id:
-                    note += f"（单人保：{period.single_person.name}）"
+                if single is not None:
+                    note += f"（单人保：{single.name}）"
                 records.append(
                     AidRecord(
                         household=household,
