@@ -37,6 +37,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError, RuleViolation
 from portal.exports import xlsx_bytes
 from portal.models import OrgUnit
+from portal.uploads import validate_upload
 
 MAX_ROWS = 200_000
 
@@ -54,9 +55,11 @@ def import_create(
 
     now = now or timezone.now()
     data = fileobj.read()
-    if not data:
-        raise RuleViolation(errors={"file": ["文件为空"]})
-    if not data.startswith(b"PK"):
+    named = io.BytesIO(data)
+    setattr(named, "name", filename)  # noqa: B010 - validate_upload reads the name and size
+    setattr(named, "size", len(data))  # noqa: B010
+    validate_upload(named, kinds=("ooxml",), field="file")
+    if not filename.lower().endswith(".xlsx"):
         raise RuleViolation(errors={"file": ["请上传 Excel（.xlsx）文件"]})
     batch = ImportBatch(
         filename=filename[:200],
@@ -244,7 +247,6 @@ def _household_values(row: _Row) -> dict[str, Any]:
     errors = row.errors
     v = row.values
     return {
-        "code": _text(v.get("code")),
         "address": _text(v.get("address")),
         "area": _choice(v.get("area"), C.AREA_BY_LABEL, "城乡属性", errors, required=True),
         "phone": _text(v.get("phone")),
@@ -399,6 +401,20 @@ def _import_household(
                 result.household_ids.append(existing.pk)
             else:
                 result.unchanged += 1
+    except RuleViolation as exc:
+        general: list[str] = []
+        for key, messages in exc.errors.items():
+            parts = key.split(".")
+            if (
+                parts[0] == "members"
+                and len(parts) == 3
+                and parts[1].isdigit()
+                and int(parts[1]) < len(group)
+            ):
+                group[int(parts[1])].errors.extend(messages)
+            else:
+                general.extend(messages)
+        reject(general)
     except DomainError as exc:
         reject(_messages(exc))
 
