@@ -167,7 +167,7 @@ class WarningForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    kind = forms.ChoiceField(label="类型", choices=Visit.Kind.choices)
+    kind = forms.ChoiceField(label="类型", choices=Visit.Kind.choices, required=False, initial="routine")
     visited_on = forms.DateField(
         label="核查日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

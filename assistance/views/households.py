@@ -417,7 +417,7 @@ def household_visit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         visit = mon_svc.visit_record(
             household=household,
-            kind=data["kind"],
+            kind=data["kind"] or Visit.Kind.ROUTINE,
             findings=data["findings"],
             conclusion=data["conclusion"],
             informed_policies=data["informed_policies"],
