@@ -21,4 +21,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.idempotency_prune",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Low-income assistance: start the re-screening when new standards take effect (they take
+    # effect at midnight, so a 10-minute lag is harmless) and pick up re-screenings and XLSX
+    # imports whose task message was lost. Two small queries when idle.
+    "assistance.sweep": {"task": "assistance.tasks.sweep", "schedule": 600.0},
 }
