@@ -145,7 +145,6 @@ def _form_page(
         request,
         "assistance/household_form.html",
         {"form": form, "formset": formset, "household": household},
-        status=status,
     )
 
 
@@ -171,7 +170,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"已建立家庭档案（户编号 {household.code}）")
             return redirect("assistance:household", pk=household.pk)
-    return _form_page(request, form, formset, None, status=400)
+    return _form_page(request, form, formset, None)
 
 
 @login_required
@@ -238,7 +237,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.info(request, "内容没有变化，未生成新版本")
             return redirect("assistance:household", pk=household.pk)
-    return _form_page(request, form, formset, household, status=400)
+    return _form_page(request, form, formset, household)
 
 
 def _departments() -> list[tuple[int, str]]:
@@ -377,7 +376,6 @@ def household_apply(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "assistance/apply.html",
         {"household": household, "form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 

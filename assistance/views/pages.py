@@ -138,7 +138,6 @@ def standards(request: HttpRequest) -> HttpResponse:
     table = _standards_table(current.params)
     scopes = [(r["code"], r["name"]) for r in table]
     form: StandardsForm | None = None
-    status = 200
     if request.method == "POST":
         if not editable:
             raise PermissionDenied("只有管理员可以修改认定标准")
@@ -170,7 +169,6 @@ def standards(request: HttpRequest) -> HttpResponse:
                         request, f"已保存为第 {new.version} 版，{new.valid_from} 生效当日自动重新筛查"
                     )
                 return redirect("assistance:standards")
-        status = 400
     elif editable:
         scope = request.GET.get("scope", "city")
         row = next((r for r in table if r["code"] == scope), table[0])
@@ -199,7 +197,6 @@ def standards(request: HttpRequest) -> HttpResponse:
             "runs": runs,
             "readings": current.params.get("readings", {}),
         },
-        status=status,
     )
 
 
@@ -389,7 +386,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
     _require_app_user(request)
     allowed = may_import(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
-    status = 200
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied("只有县区工作人员和市民政局可以导入")
@@ -400,12 +396,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
             except RuleViolation as exc:
                 for m in exc.errors.get("file", [exc.message]):
                     form.add_error("file", m)
-                status = 400
             else:
                 messages.success(request, "已上传，正在后台导入")
                 return redirect("assistance:import-batch", pk=batch.pk)
-        else:
-            status = 400
     batches = list(ImportBatchPolicy().scope(request.user, "view").select_related("uploaded_by")[:20])
     return render(
         request,
@@ -418,7 +411,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
             "headers": C.HEADERS,
             "import_headers": [h for h, _, used in C.COLUMNS if used],
         },
-        status=status,
     )
 
 
