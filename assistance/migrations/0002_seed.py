@@ -67,13 +67,15 @@ def triggers(apps, schema_editor):
         BEGIN
           RAISE EXCEPTION '% is insert-only (% refused)', TG_TABLE_NAME, TG_OP;
         END $$ LANGUAGE plpgsql;
-        """
+        """,
+        params=None,  # the literal % of RAISE must not be taken for a placeholder
     )
     for table in INSERT_ONLY:
         schema_editor.execute(
             f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table};"
             f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION assistance_insert_only();"
+            "FOR EACH ROW EXECUTE FUNCTION assistance_insert_only();",
+            params=None,
         )
 
 
