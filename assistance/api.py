@@ -173,7 +173,16 @@ class MemberOutSerializer(serializers.Serializer):
         return rules.mask_id(member.person.id_number)
 
 
+def _code(help_text: str) -> serializers.CharField:
+    """Choice values in responses are plain codes (documented in docs/assistance.md)."""
+    return serializers.CharField(read_only=True, allow_null=True, help_text=help_text)
+
+
 class HouseholdOutSerializer(serializers.ModelSerializer):
+    area = _code("urban | rural")
+    monitoring = _code("null | unstable | edge | sudden")
+    tier = _code("已认定类别：null | extreme_poverty | dibao | near_dibao | rigid_expenditure | other")
+    computed_tier = _code("最近测算类别（同 tier 的取值）")
     members = serializers.SerializerMethodField()
     phone_masked = serializers.SerializerMethodField()
     income_total = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
@@ -364,11 +373,17 @@ class HouseholdViewSet(PortalGenericViewSet):
         )
 
 
+class UnmaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    id_number = serializers.CharField()
+
+
 class PersonUnmaskView(PortalAPIView):
     """`POST persons/{id}/unmask/` → the full ID number (audited)."""
 
-    serializer_class = serializers.Serializer
+    serializer_class = UnmaskSerializer
 
+    @extend_schema(request=None, responses=UnmaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
         households = HouseholdPolicy().scope(request.user, "view")
         member = (
@@ -388,6 +403,14 @@ class PersonUnmaskView(PortalAPIView):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    kind = _code("new | transfer | visit")
+    status = _code("received | reviewed | publicity | approved | refused | withdrawn")
+    outcome = _code("null | match | higher | other | none")
+    requested_tier = _code("申请类别（tier 取值）")
+    previous_tier = _code("退出前类别（tier 取值）")
+    found_tier = _code("审核类别（tier 取值）")
+    procedure_tier = _code("按此类别认定（tier 取值）")
+
     class Meta:
         model = Application
         fields = [
@@ -589,6 +612,10 @@ class ApplicationViewSet(PortalGenericViewSet):
 
 
 class WarningSerializer(serializers.ModelSerializer):
+    level = _code("red | orange | yellow")
+    source = _code("data | review | visit | random | rescreen | report")
+    need = _code("困难类型代码")
+    status = _code("open | visited | closed")
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -717,6 +744,9 @@ class WarningViewSet(PortalGenericViewSet):
 
 
 class AidSerializer(serializers.ModelSerializer):
+    aid_type = _code("救助类型代码")
+    layer = _code("basic | special | emergency | service | other | charity")
+
     class Meta:
         model = AidRecord
         fields = [
