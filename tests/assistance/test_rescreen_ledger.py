@@ -254,3 +254,46 @@ def test_monthly_payment_list_idempotent_and_amounts(persona):
             payment_list_generate(county=yicheng, month=date(2024, 7, 1), actor=county_officer)
     # A household confirmed after the first of the month is not on that month's list.
     assert not AidRecord.objects.filter(payment_list=plist, household__tier="near_dibao").exists()
+
+
+def test_periodic_sweep_starts_rescreen_and_picks_up_lost_work(persona):
+    """The `assistance.sweep` beat task: a first run when no run used the standards in force,
+    then stale queued runs and pending imports (task messages lost) are executed."""
+    import io
+
+    from openpyxl import Workbook
+
+    from assistance import tasks
+    from assistance.models import ImportBatch
+    from assistance.services.importing import import_create
+
+    officer = persona("shuitun")
+    household(members=[person("扫一")], income_wage="1000", actor=officer)
+    with time_machine.travel(at(2026, 3, 2, 9, 0), tick=False):
+        result = tasks.sweep()
+        assert result["requested"] == 1 and result["executed"] == 0
+        run = RescreenRun.objects.get()
+        assert run.status == "queued" and run.counties is None
+        wb = Workbook()
+        wb.active.append(
+            [
+                "户编号",
+                "县（区）",
+                "乡镇（街道）",
+                "村（社区）",
+                "城乡属性",
+                "与户主关系",
+                "姓名",
+                "公民身份号码",
+            ]
+        )
+        buf = io.BytesIO()
+        wb.save(buf)
+        buf.seek(0)
+        batch = import_create(fileobj=buf, filename="空表.xlsx", actor=persona("yicheng"))
+    with time_machine.travel(at(2026, 3, 2, 9, 5), tick=False):
+        result = tasks.sweep()
+    assert result == {"requested": 0, "executed": 1, "imports": 1}
+    assert RescreenRun.objects.get(pk=run.pk).status == "done"
+    assert ImportBatch.objects.get(pk=batch.pk).status == "done"
+    assert RescreenChange.objects.filter(direction="entry").count() == 1
