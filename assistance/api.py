@@ -306,13 +306,15 @@ class HouseholdViewSet(PortalGenericViewSet):
             qs = qs.filter(village_id=int(params["village"]))
         q = params.get("q", "").strip()
         if q:
-            from assistance.selectors import looks_like_id
+            from assistance.selectors import NAME_MIN_CHARS, looks_like_id
 
             if looks_like_id(q):
                 person_ids = Person.objects.filter(id_number=rules.normalize_id(q)).values("pk")
                 qs = qs.filter(members__person_id__in=person_ids, members__active=True)
-            else:
+            elif len(q) >= NAME_MIN_CHARS:
                 qs = qs.filter(members__person__name__startswith=q, members__active=True).distinct()
+            else:
+                qs = qs.filter(code=q)
         return qs
 
     def list(self, request: Request) -> Response:

@@ -207,7 +207,45 @@ def _join(parts: Sequence[str]) -> str:
     return "；".join(parts)
 
 
-def classify(facts: HouseholdFacts, std: Standards) -> Classification:
+def classify_tier(facts: HouseholdFacts, std: Standards) -> tuple[str | None, int | None]:
+    """The tier and the single-person member index only — the same decisions as `classify`
+    without building the explanation (re-screening runs it on every household). The two are
+    kept in step by the golden cases and a randomised comparison in the tests."""
+    members = facts.members
+    n = len(members)
+    if n == 0:
+        raise ValueError("a household has at least one member")
+    readings = std.readings
+    income = facts.household_income
+    prop_ok = facts.property_within_limits
+    dibao_total = std.dibao * n
+    near_total = std.near_multiplier * std.dibao * n
+    if n == 1:
+        m = members[0]
+        if (
+            m.labour_capacity == "none"
+            and income < std.dibao
+            and prop_ok
+            and not m.has_able_supporter
+            and (m.age >= readings.elderly_age or holds_certificate(m) or m.age < readings.minor_age)
+        ):
+            return EXTREME_POVERTY, None
+    if prop_ok and income < dibao_total:
+        return DIBAO, None
+    if prop_ok and income < near_total:
+        for i, m in enumerate(members):
+            if (is_severely_disabled(m, readings) or m.serious_illness) and m.own_income < std.dibao:
+                return DIBAO, i
+        return NEAR_DIBAO, None
+    rigid = facts.rigid_expenditure
+    if income - rigid < dibao_total or rigid > std.rigid_share * income:
+        return RIGID_EXPENDITURE, None
+    if facts.monitoring or facts.designated_other:
+        return OTHER, None
+    return None, None
+
+
+def classify(facts: HouseholdFacts, std: Standards, *, explain: bool = True) -> Classification:
     """Check the tiers in the order of §2 (一(三)) and stop at the first that fits.
 
     Readings (spec §2 and api.md): "below" is strict; per-capita income is the yearly household
@@ -217,6 +255,10 @@ def classify(facts: HouseholdFacts, std: Standards) -> Classification:
     single-person 低保 is tested after household 低保 fails; `monitoring: "sudden"` alone does not
     make tier 4 — it gives tier 5 when nothing else fits.
     """
+    if not explain:
+        tier_only, single_only = classify_tier(facts, std)
+        n_members = len(facts.members)
+        return Classification(tier_only, single_only, [], [], [], facts.household_income / n_members, {})
     if not facts.members:
         raise ValueError("a household has at least one member")
     readings = std.readings

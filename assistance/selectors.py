@@ -43,6 +43,9 @@ from portal.models import Deadline, OrgUnit
 # --- households ---------------------------------------------------------------------------------
 
 
+NAME_MIN_CHARS = 2  # a name search needs at least two characters (surname + one)
+
+
 def looks_like_id(text: str) -> bool:
     value = rules.normalize_id(text)
     return len(value) == 18 and value[:17].isdigit()
@@ -66,9 +69,11 @@ def household_search(
         if looks_like_id(text):
             person_ids = Person.objects.filter(id_number=rules.normalize_id(text)).values("pk")
             qs = qs.filter(Exists(Member.objects.filter(household=OuterRef("pk"), person_id__in=person_ids)))
-        else:
+        elif len(text) >= NAME_MIN_CHARS:
             named = Member.objects.filter(household=OuterRef("pk"), person__name__startswith=text)
             qs = qs.filter(Q(code=text) | Exists(named))
+        else:
+            qs = qs.filter(code=text)  # one character matches too many names to be useful
     if tier == "none":
         qs = qs.filter(tier__isnull=True)
     elif tier in rules.TIERS:

@@ -30,17 +30,24 @@ class Household(models.Model):
     """
 
     code = models.CharField("户编号", max_length=40, help_text="县区台账中的户编号；导入时据此识别同一户")
+    # The FK columns are covered by the (unit, tier) indexes below: no single-column indexes, so
+    # re-screening's updates stay cheap (every index costs on a non-HOT update).
     county = models.ForeignKey(
-        "portal.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name="县区"
+        "portal.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name="县区", db_index=False
     )
     township = models.ForeignKey(
-        "portal.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name="乡镇（街道）"
+        "portal.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="乡镇（街道）",
+        db_index=False,
     )
     village = models.ForeignKey(
         "portal.OrgUnit",
         on_delete=models.PROTECT,
         related_name="assistance_households",
         verbose_name="村（社区）",
+        db_index=False,
     )
     address = models.CharField("详细地址", max_length=200, blank=True)
     area = models.CharField("城乡属性", max_length=8, choices=AREA_CHOICES)
@@ -80,21 +87,31 @@ class Household(models.Model):
 
     computed_tier = models.CharField("测算类别", max_length=20, choices=TIER_CHOICES, null=True, blank=True)
     computed_single_person = models.ForeignKey(
-        "assistance.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "assistance.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     computed_at = models.DateTimeField("测算时间", null=True, blank=True)
     computed_ruleset = models.ForeignKey(
-        "portal.RuleSet", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "portal.RuleSet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

@@ -68,26 +68,35 @@ class RescreenChange(models.Model):
 
     run = models.ForeignKey(RescreenRun, on_delete=models.PROTECT, related_name="change_rows")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="rescreen_changes")
-    county = models.ForeignKey("portal.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    township = models.ForeignKey("portal.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    # Few indexes: re-screening inserts these rows in bulk. (county|township, status) serve the
+    # lists; run and household have their own.
+    county = models.ForeignKey("portal.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False)
+    township = models.ForeignKey("portal.OrgUnit", on_delete=models.PROTECT, related_name="+", db_index=False)
     confirmed_tier = models.CharField(
         "已认定类别", max_length=20, choices=TIER_CHOICES, null=True, blank=True
     )
     previous_tier = models.CharField("上次测算", max_length=20, choices=TIER_CHOICES, null=True, blank=True)
     new_tier = models.CharField("本次测算", max_length=20, choices=TIER_CHOICES, null=True, blank=True)
     new_single_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     direction = models.CharField("方向", max_length=8, choices=Direction.choices)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
-    ruleset = models.ForeignKey("portal.RuleSet", on_delete=models.PROTECT, related_name="+")
+    ruleset = models.ForeignKey("portal.RuleSet", on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField()
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField("处理说明", max_length=300, blank=True)
-    warning = models.ForeignKey(Warning, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    warning = models.ForeignKey(
+        Warning, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = "筛查变化"

@@ -131,6 +131,35 @@ def _single_runner() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK_ID])
 
 
+CHANGE_COLUMNS = (
+    "run_id",
+    "household_id",
+    "county_id",
+    "township_id",
+    "confirmed_tier",
+    "previous_tier",
+    "new_tier",
+    "new_single_person_id",
+    "direction",
+    "status",
+    "ruleset_id",
+    "created_at",
+    "note",
+)
+
+
+def _insert_rows(cursor: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Bulk insert plain tuples: COPY on PostgreSQL, executemany elsewhere."""
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+
 def _direction(confirmed: str | None, new: str | None) -> str:
     if confirmed is None:
         return RescreenChange.Direction.ENTRY
@@ -167,33 +196,60 @@ def _execute(run: RescreenRun, *, batch: int, now: datetime) -> None:
     ruleset = standards_ruleset(run.on_date)
     RescreenRun.objects.filter(pk=run.pk).update(ruleset=ruleset)
     counties = {u.pk: u for u in OrgUnit.objects.filter(kind=OrgUnit.Kind.COUNTY)}
+    county_ids = [u.pk for u in counties.values() if u.code in run.counties] if run.counties else None
     std_cache: dict[tuple[int, str], rules.Standards] = {}
-    qs = Household.objects.all()
-    if run.counties:
-        qs = qs.filter(county__code__in=run.counties)
-    if run.household_ids is not None:
-        qs = qs.filter(pk__in=run.household_ids)
     processed = changes = 0
-    last = 0
-    while True:
-        rows = list(qs.filter(pk__gt=last).order_by("pk").values_list(*HOUSEHOLD_COLUMNS)[:batch])
-        if not rows:
-            break
-        last = rows[-1][0]
-        ids = [r[0] for r in rows]
-        members: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for m in (
-            Member.objects.filter(household_id__in=ids, active=True)
-            .order_by("household_id", "position", "pk")
-            .values_list(*MEMBER_COLUMNS)
-        ):
-            members[m[0]].append(m)
+    for rows in _household_batches(run, county_ids, batch):
+        members = _members_of(rows, county_ids)
         changes += _batch(run, ruleset, rows, members, counties, std_cache, now)
         processed += len(rows)
         RescreenRun.objects.filter(pk=run.pk).update(processed=processed, changes=changes)
     RescreenRun.objects.filter(pk=run.pk).update(
         status=RescreenRun.Status.DONE, finished_at=timezone.now(), processed=processed, changes=changes
     )
+
+
+def _household_batches(
+    run: RescreenRun, county_ids: list[int] | None, batch: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Households in primary-key order, `batch` at a time (keyset, no OFFSET)."""
+    qs = Household.objects.all()
+    if county_ids is not None:
+        qs = qs.filter(county_id__in=county_ids)
+    if run.household_ids is not None:
+        ids = sorted(set(run.household_ids))
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            yield list(qs.filter(pk__in=chunk).order_by("pk").values_list(*HOUSEHOLD_COLUMNS))
+        return
+    last = 0
+    while True:
+        rows = list(qs.filter(pk__gt=last).order_by("pk").values_list(*HOUSEHOLD_COLUMNS)[:batch])
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield rows
+
+
+def _members_of(
+    rows: list[tuple[Any, ...]], county_ids: list[int] | None
+) -> dict[int, list[tuple[Any, ...]]]:
+    """Active members of the batch's households, in member order. Selected by the batch's id
+    range (an index range scan on (household, active, position)) rather than a long IN list,
+    which PostgreSQL tends to answer with a sequential scan."""
+    members: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    if not rows:
+        return members
+    wanted = {r[0] for r in rows}
+    qs = Member.objects.filter(household_id__gte=rows[0][0], household_id__lte=rows[-1][0], active=True)
+    if county_ids is not None:
+        qs = qs.filter(household__county_id__in=county_ids)
+    if len(wanted) < 50:
+        qs = Member.objects.filter(household_id__in=wanted, active=True)
+    for m in qs.order_by("household_id", "position", "pk").values_list(*MEMBER_COLUMNS):
+        if m[0] in wanted:
+            members[m[0]].append(m)
+    return members
 
 
 def _batch(
@@ -207,9 +263,10 @@ def _batch(
 ) -> int:
     on = run.on_date
     by_tier: dict[str | None, list[int]] = defaultdict(list)
-    singles: list[tuple[int, str, int]] = []
+    singles: list[tuple[str, int, datetime, int, int]] = []
     back_to_confirmed: list[int] = []
-    new_changes: list[RescreenChange] = []
+    new_changes: list[tuple[Any, ...]] = []
+    zero = Decimal("0")
     for row in rows:
         (pk, county_id, township_id, area, w, o, p, t, e1, e2, e3, e4, prop_ok, monitoring, designated) = row[
             :15
@@ -238,38 +295,40 @@ def _batch(
                     serious_illness=m[6],
                     has_able_supporter=m[7],
                     employed=m[8],
-                    own_income=m[9] if m[9] is not None else Decimal("0"),
+                    own_income=m[9] if m[9] is not None else zero,
                 )
                 for m in household_members
             ),
             monitoring=monitoring,
             designated_other=designated,
         )
-        result = rules.classify(facts, std)
+        result = rules.classify(facts, std, explain=False)
         new = result.tier
         single = household_members[result.single_person][1] if result.single_person is not None else None
         if computed_at is not None and new == old and single == old_single:
             continue
         if single is not None:
-            singles.append((pk, new or "", single))
+            singles.append((new or "", single, now, ruleset.pk, pk))
         else:
             by_tier[new].append(pk)
         if new == tier and single == confirmed_single:
             back_to_confirmed.append(pk)
             continue
         new_changes.append(
-            RescreenChange(
-                run=run,
-                household_id=pk,
-                county_id=county_id,
-                township_id=township_id,
-                confirmed_tier=tier,
-                previous_tier=old,
-                new_tier=new,
-                new_single_person_id=single,
-                direction=_direction(tier, new),
-                ruleset=ruleset,
-                created_at=now,
+            (
+                run.pk,
+                pk,
+                county_id,
+                township_id,
+                tier,
+                old,
+                new,
+                single,
+                _direction(tier, new),
+                "pending",
+                ruleset.pk,
+                now,
+                "",
             )
         )
     with transaction.atomic():
@@ -280,23 +339,26 @@ def _batch(
                 computed_at=now,
                 computed_ruleset=ruleset,
             )
-        for pk, tier_value, person_id in singles:
-            Household.objects.filter(pk=pk).update(
-                computed_tier=tier_value or None,
-                computed_single_person_id=person_id,
-                computed_at=now,
-                computed_ruleset=ruleset,
-            )
-        superseded_ids = back_to_confirmed + [c.household_id for c in new_changes]
-        if superseded_ids:
-            RescreenChange.objects.filter(
-                household_id__in=superseded_ids, status=RescreenChange.Status.PENDING
-            ).update(
-                status=RescreenChange.Status.SUPERSEDED,
-                reviewed_at=now,
-                note=f"被重新筛查 #{run.pk} 的结果取代",
-            )
-        RescreenChange.objects.bulk_create(new_changes, batch_size=1000)
+        household_table = Household._meta.db_table
+        change_table = RescreenChange._meta.db_table
+        with connection.cursor() as cursor:
+            if singles:
+                cursor.executemany(
+                    f"UPDATE {household_table} SET computed_tier = %s, computed_single_person_id = %s, "  # noqa: S608
+                    "computed_at = %s, computed_ruleset_id = %s WHERE id = %s",
+                    singles,
+                )
+            superseded_ids = back_to_confirmed + [c[1] for c in new_changes]
+            if superseded_ids:
+                RescreenChange.objects.filter(
+                    household_id__in=superseded_ids, status=RescreenChange.Status.PENDING
+                ).update(
+                    status=RescreenChange.Status.SUPERSEDED,
+                    reviewed_at=now,
+                    note=f"被重新筛查 #{run.pk} 的结果取代",
+                )
+            if new_changes:
+                _insert_rows(cursor, change_table, CHANGE_COLUMNS, new_changes)
     return len(new_changes)
 
 

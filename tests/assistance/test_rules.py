@@ -290,3 +290,46 @@ def test_aid_types_have_layers() -> None:
     assert rules.aid_layer("dibao") == "basic"
     assert rules.aid_layer("temporary") == "emergency"
     assert set(layer for _, layer in rules.AID_TYPES.values()) == set(rules.AID_LAYERS)
+
+
+@pytest.mark.parametrize("case", load_cases(CASES / "classifier.yaml"))
+def test_fast_classifier_agrees_on_golden_cases(case: dict) -> None:
+    facts, std = facts_from(case["input"]), standards_from(case)
+    full = rules.classify(facts, std)
+    assert rules.classify_tier(facts, std) == (full.tier, full.single_person)
+    fast = rules.classify(facts, std, explain=False)
+    assert (fast.tier, fast.single_person, fast.explanation) == (full.tier, full.single_person, [])
+
+
+def test_fast_classifier_agrees_randomised() -> None:
+    """The re-screening path (`classify_tier`) and the explained path decide alike on 3,000
+    random households around every threshold."""
+    rng = random.Random(16)
+    categories = [None, *rules.DISABILITY_CATEGORIES]
+    for _ in range(3000):
+        n = rng.randint(1, 5)
+        members = tuple(
+            rules.MemberFacts(
+                age=rng.choice([5, 17, 18, 40, 59, 60, 75]),
+                labour_capacity=rng.choice(rules.LABOUR_CAPACITIES),
+                disability_grade=rng.choice([None, None, 1, 2, 3, 4]),
+                disability_category=rng.choice(categories),
+                serious_illness=rng.random() < 0.15,
+                has_able_supporter=rng.random() < 0.3,
+                employed=rng.random() < 0.5,
+                own_income=Decimal(rng.choice([0, 3000, 5279, 5280, 9000])),
+            )
+            for _ in range(n)
+        )
+        facts = rules.HouseholdFacts(
+            area=rng.choice(rules.AREAS),
+            household_income=Decimal(rng.randint(0, 12000 * n)),
+            rigid_expenditure=Decimal(rng.choice([0, 1000, 5000, 20000])),
+            property_within_limits=rng.random() < 0.8,
+            members=members,
+            monitoring=rng.choice([None, None, *rules.MONITORING_KINDS]),
+            designated_other=rng.random() < 0.05,
+        )
+        std = rules.standards_for(STANDARDS_DEFAULT, area=facts.area)
+        full = rules.classify(facts, std)
+        assert rules.classify_tier(facts, std) == (full.tier, full.single_person), full.explanation
