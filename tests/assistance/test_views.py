@@ -376,3 +376,13 @@ def test_dashboard_counts_people_by_tier(web, persona):
     assert trend["series"]["dibao"][-1] == 2
     assert "data-chart" in response.content.decode()
     assert web("shuitun").get("/assistance/dashboard/").status_code == 404
+
+
+def test_dashboard_panel_and_admin_are_read_only(web, shuitun_household, persona):
+    page = web("shuitun").get("/").content.decode()
+    assert "低收入人口工作" in page and "进入乡镇工作台" in page
+    admin = web("admin")
+    assert admin.get("/admin/assistance/household/").status_code == 200
+    assert admin.get(f"/admin/assistance/household/{shuitun_household.pk}/change/").status_code == 200
+    assert admin.get("/admin/assistance/household/add/").status_code == 403
+    assert admin.post(f"/admin/assistance/household/{shuitun_household.pk}/delete/").status_code == 403
