@@ -21,6 +21,21 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.idempotency_prune",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Supervision board: open the new period's report obligations (deadlines) and re-evaluate task
+    # statuses, which change with the date. Hourly: cheap (about 60 tasks), it opens a new period
+    # within an hour of midnight and catches up a fresh deployment without waiting a day.
+    "supervision.refresh": {"task": "supervision.tasks.refresh", "schedule": crontab(minute=7)},
+    # 免申即享: registry data changes during the day (projects, invoices, recognitions); a nightly
+    # match at a quiet hour proposes new entitlements by the next working morning (set-based, ~s).
+    "subsidies.entitlements_match": {
+        "task": "subsidies.tasks.entitlements_match",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Policy expiry warnings are day-grained (180/30 days before): once every morning.
+    "subsidies.policy_expiry_warn": {
+        "task": "subsidies.tasks.policy_expiry_warn",
+        "schedule": crontab(hour=8, minute=5),
+    },
     # Low-income assistance: start the re-screening when new standards take effect (they take
     # effect at midnight, so a 10-minute lag is harmless) and pick up re-screenings and XLSX
     # imports whose task message was lost. Two small queries when idle.
