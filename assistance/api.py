@@ -44,7 +44,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 # --- classify (api.md) ------------------------------------------------------------------------
 
 
-class ClassifyMemberSerializer(serializers.Serializer):
+class AssistClassifyMemberSerializer(serializers.Serializer):
     age = serializers.IntegerField(min_value=0, max_value=150)
     labour_capacity = serializers.ChoiceField(choices=rules.LABOUR_CAPACITIES)
     disability_grade = serializers.ChoiceField(
@@ -59,7 +59,7 @@ class ClassifyMemberSerializer(serializers.Serializer):
     own_income = serializers.DecimalField(**MONEY, required=False, default=Decimal("0"))
 
 
-class ClassifyRequestSerializer(serializers.Serializer):
+class AssistClassifyRequestSerializer(serializers.Serializer):
     date = serializers.DateField(required=False)
     area = serializers.ChoiceField(choices=rules.AREAS)
     county = serializers.CharField(required=False, allow_null=True, allow_blank=True)
@@ -73,7 +73,7 @@ class ClassifyRequestSerializer(serializers.Serializer):
         choices=rules.MONITORING_KINDS, allow_null=True, required=False, default=None
     )
     designated_other = serializers.BooleanField(required=False, default=False)
-    members = ClassifyMemberSerializer(many=True, allow_empty=False)
+    members = AssistClassifyMemberSerializer(many=True, allow_empty=False)
 
     def to_internal_value(self, data: Any) -> Any:
         if (
@@ -89,11 +89,11 @@ class ClassifyView(PortalAPIView):
     """`POST /api/v1/assistance/classify/` — the tier of a household by the rules in force on
     `date` (api.md). Pure: nothing is stored."""
 
-    serializer_class = ClassifyRequestSerializer
+    serializer_class = AssistClassifyRequestSerializer
 
-    @extend_schema(request=ClassifyRequestSerializer, responses={200: dict})
+    @extend_schema(request=AssistClassifyRequestSerializer, responses={200: dict})
     def post(self, request: Request) -> Response:
-        ser = ClassifyRequestSerializer(data=request.data)
+        ser = AssistClassifyRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         day = data.get("date") or timezone.localdate()
@@ -154,7 +154,7 @@ class ClassifyView(PortalAPIView):
 # --- households -------------------------------------------------------------------------------
 
 
-class MemberOutSerializer(serializers.Serializer):
+class AssistMemberOutSerializer(serializers.Serializer):
     person = serializers.IntegerField(source="person_id")
     name = serializers.CharField(source="person.name")
     id_number_masked = serializers.SerializerMethodField()
@@ -178,7 +178,7 @@ def _code(help_text: str) -> serializers.CharField:
     return serializers.CharField(read_only=True, allow_null=True, help_text=help_text)
 
 
-class HouseholdOutSerializer(serializers.ModelSerializer):
+class AssistHouseholdOutSerializer(serializers.ModelSerializer):
     area = _code("urban | rural")
     monitoring = _code("null | unstable | edge | sudden")
     tier = _code("已认定类别：null | extreme_poverty | dibao | near_dibao | rigid_expenditure | other")
@@ -230,13 +230,13 @@ class HouseholdOutSerializer(serializers.ModelSerializer):
         members = getattr(household, "_active_members", None)
         if members is None:
             members = hh_svc.active_members(household)
-        return MemberOutSerializer(members, many=True).data
+        return AssistMemberOutSerializer(members, many=True).data
 
     def get_phone_masked(self, household: Household) -> str:
         return rules.mask_phone(household.phone)
 
 
-class PersonInSerializer(serializers.Serializer):
+class AssistPersonInSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=30)
     name = serializers.CharField(max_length=60)
     relation = serializers.ChoiceField(choices=Member.Relation.choices)
@@ -252,7 +252,7 @@ class PersonInSerializer(serializers.Serializer):
     supporters = serializers.ListField(child=serializers.DictField(), default=list)
 
 
-class HouseholdInSerializer(serializers.Serializer):
+class AssistHouseholdInSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     village = serializers.IntegerField()
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -273,7 +273,7 @@ class HouseholdInSerializer(serializers.Serializer):
     exp_accident = serializers.DecimalField(**MONEY, default=Decimal("0"))
     monitoring = serializers.ChoiceField(choices=rules.MONITORING_KINDS, allow_null=True, default=None)
     designated_other = serializers.BooleanField(default=False)
-    members = PersonInSerializer(many=True, allow_empty=False)
+    members = AssistPersonInSerializer(many=True, allow_empty=False)
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False)
 
@@ -294,7 +294,7 @@ class HouseholdViewSet(PortalGenericViewSet):
     """Households in the caller's jurisdiction. ID numbers masked; `persons/{id}/unmask/` gives
     the full number to roles allowed to see it (audited)."""
 
-    serializer_class = HouseholdOutSerializer
+    serializer_class = AssistHouseholdOutSerializer
     policy = HouseholdPolicy()
 
     def get_queryset(self) -> QuerySet[Household]:
@@ -323,15 +323,15 @@ class HouseholdViewSet(PortalGenericViewSet):
         members = hh_svc.active_members_of([h.pk for h in rows])
         for h in rows:
             h._active_members = members.get(h.pk, [])
-        return self.get_paginated_response(HouseholdOutSerializer(rows, many=True).data)
+        return self.get_paginated_response(AssistHouseholdOutSerializer(rows, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         household = self.policy.get(request.user, "view", pk=pk)
-        return Response(HouseholdOutSerializer(household).data)
+        return Response(AssistHouseholdOutSerializer(household).data)
 
-    @extend_schema(request=HouseholdInSerializer)
+    @extend_schema(request=AssistHouseholdInSerializer)
     def create(self, request: Request) -> Response:
-        ser = HouseholdInSerializer(data=request.data)
+        ser = AssistHouseholdInSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         if not has_role(request.user, *LOCAL_ROLES):
             raise PermissionDenied("只有乡镇、县区工作人员可以新建家庭档案")
@@ -339,12 +339,12 @@ class HouseholdViewSet(PortalGenericViewSet):
         household = hh_svc.household_create(
             data=data, actor=request.user, reason=ser.validated_data["reason"] or "新建家庭档案"
         )
-        return Response(HouseholdOutSerializer(household).data, status=status.HTTP_201_CREATED)
+        return Response(AssistHouseholdOutSerializer(household).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=HouseholdInSerializer)
+    @extend_schema(request=AssistHouseholdInSerializer)
     def update(self, request: Request, pk: str) -> Response:
         household = self.policy.get(request.user, "edit", pk=pk)
-        ser = HouseholdInSerializer(data=request.data)
+        ser = AssistHouseholdInSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = household_input(request.user, ser.validated_data)
         household, _ = hh_svc.household_update(
@@ -354,7 +354,7 @@ class HouseholdViewSet(PortalGenericViewSet):
             reason=ser.validated_data["reason"],
             expected_version=ser.validated_data.get("version"),
         )
-        return Response(HouseholdOutSerializer(household).data)
+        return Response(AssistHouseholdOutSerializer(household).data)
 
     @action(detail=True, methods=["post"])
     def classify(self, request: Request, pk: str) -> Response:
@@ -375,7 +375,7 @@ class HouseholdViewSet(PortalGenericViewSet):
         )
 
 
-class UnmaskSerializer(serializers.Serializer):
+class AssistUnmaskSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     id_number = serializers.CharField()
 
@@ -383,9 +383,9 @@ class UnmaskSerializer(serializers.Serializer):
 class PersonUnmaskView(PortalAPIView):
     """`POST persons/{id}/unmask/` → the full ID number (audited)."""
 
-    serializer_class = UnmaskSerializer
+    serializer_class = AssistUnmaskSerializer
 
-    @extend_schema(request=None, responses=UnmaskSerializer)
+    @extend_schema(request=None, responses=AssistUnmaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
         households = HouseholdPolicy().scope(request.user, "view")
         member = (
@@ -404,7 +404,7 @@ class PersonUnmaskView(PortalAPIView):
 # --- applications -----------------------------------------------------------------------------
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class AssistApplicationSerializer(serializers.ModelSerializer):
     kind = _code("new | transfer | visit")
     status = _code("received | reviewed | publicity | approved | refused | withdrawn")
     outcome = _code("null | match | higher | other | none")
@@ -438,7 +438,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ApplicationCreateSerializer(serializers.Serializer):
+class AssistApplicationCreateSerializer(serializers.Serializer):
     household = serializers.IntegerField()
     requested_tier = serializers.ChoiceField(choices=rules.TIERS)
     applicant = serializers.IntegerField(required=False, allow_null=True)
@@ -447,7 +447,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
     review = serializers.BooleanField(default=True, help_text="受理后立即逐类审核")
 
 
-class ActionSerializer(serializers.Serializer):
+class AssistActionSerializer(serializers.Serializer):
     consent = serializers.BooleanField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     content = serializers.CharField(required=False, allow_blank=True, default="")
@@ -472,7 +472,7 @@ class ApplicationViewSet(PortalGenericViewSet):
     `resolve-objection` {objection, upheld, resolution}, `confirm`, `refuse` {reason},
     `withdraw` {reason}, `temporary-aid` {amount, note}."""
 
-    serializer_class = ApplicationSerializer
+    serializer_class = AssistApplicationSerializer
     policy = ApplicationPolicy()
 
     def get_queryset(self) -> QuerySet[Application]:
@@ -482,14 +482,14 @@ class ApplicationViewSet(PortalGenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ApplicationSerializer(page, many=True).data)
+        return self.get_paginated_response(AssistApplicationSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ApplicationSerializer(self.policy.get(request.user, "view", pk=pk)).data)
+        return Response(AssistApplicationSerializer(self.policy.get(request.user, "view", pk=pk)).data)
 
-    @extend_schema(request=ApplicationCreateSerializer)
+    @extend_schema(request=AssistApplicationCreateSerializer)
     def create(self, request: Request) -> Response:
-        ser = ApplicationCreateSerializer(data=request.data)
+        ser = AssistApplicationCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         household = HouseholdPolicy().get(request.user, "edit", pk=data["household"])
@@ -508,29 +508,29 @@ class ApplicationViewSet(PortalGenericViewSet):
         )
         if data["review"]:
             app = app_svc.application_review(application=app, actor=request.user)
-        return Response(ApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
+        return Response(AssistApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
 
     def _act(self, request: Request, pk: str) -> tuple[Application, dict[str, Any]]:
         app = self.policy.get(request.user, "act", pk=pk)
-        ser = ActionSerializer(data=request.data)
+        ser = AssistActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return app, ser.validated_data
 
     def _ok(self, app: Application) -> Response:
         app.refresh_from_db()
-        return Response(ApplicationSerializer(app).data)
+        return Response(AssistApplicationSerializer(app).data)
 
-    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistActionSerializer)
     def review(self, request: Request, pk: str) -> Response:
         app, _ = self._act(request, pk)
         return self._ok(app_svc.application_review(application=app, actor=request.user))
 
-    @action(detail=True, methods=["post"], url_path="offer-other", serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], url_path="offer-other", serializer_class=AssistActionSerializer)
     def offer_other(self, request: Request, pk: str) -> Response:
         app, _ = self._act(request, pk)
         return self._ok(app_svc.application_offer_other(application=app, actor=request.user))
 
-    @action(detail=True, methods=["post"], url_path="consent-other", serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], url_path="consent-other", serializer_class=AssistActionSerializer)
     def consent_other(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         _require(data, "consent")
@@ -538,7 +538,7 @@ class ApplicationViewSet(PortalGenericViewSet):
             app_svc.application_consent_other(application=app, consent=data["consent"], actor=request.user)
         )
 
-    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistActionSerializer)
     def switch(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         _require(data, "consent")
@@ -546,13 +546,13 @@ class ApplicationViewSet(PortalGenericViewSet):
             app_svc.application_switch(application=app, consent=data["consent"], actor=request.user)
         )
 
-    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistActionSerializer)
     def publicity(self, request: Request, pk: str) -> Response:
         app, _ = self._act(request, pk)
         app_svc.publicity_start(application=app, actor=request.user)
         return self._ok(app)
 
-    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistActionSerializer)
     def objection(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         publicity = getattr(app, "publicity", None)
@@ -569,7 +569,7 @@ class ApplicationViewSet(PortalGenericViewSet):
         )
         return Response({"id": obj.pk, "status": obj.status}, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"], url_path="resolve-objection", serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], url_path="resolve-objection", serializer_class=AssistActionSerializer)
     def resolve_objection(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         _require(data, "objection", "upheld")
@@ -581,39 +581,39 @@ class ApplicationViewSet(PortalGenericViewSet):
         )
         return Response({"id": obj.pk, "status": obj.status})
 
-    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistActionSerializer)
     def confirm(self, request: Request, pk: str) -> Response:
         app, _ = self._act(request, pk)
         return self._ok(app_svc.application_confirm(application=app, actor=request.user))
 
-    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistActionSerializer)
     def refuse(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         return self._ok(
             app_svc.application_refuse(application=app, reason=data["reason"], actor=request.user)
         )
 
-    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistActionSerializer)
     def withdraw(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         return self._ok(
             app_svc.application_withdraw(application=app, reason=data["reason"], actor=request.user)
         )
 
-    @action(detail=True, methods=["post"], url_path="temporary-aid", serializer_class=ActionSerializer)
+    @action(detail=True, methods=["post"], url_path="temporary-aid", serializer_class=AssistActionSerializer)
     def temporary_aid(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         _require(data, "amount")
         record = app_svc.temporary_aid_grant(
             application=app, amount=data["amount"], note=data["note"], actor=request.user
         )
-        return Response(AidSerializer(record).data, status=status.HTTP_201_CREATED)
+        return Response(AssistAidSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
 # --- warnings ---------------------------------------------------------------------------------
 
 
-class WarningSerializer(serializers.ModelSerializer):
+class AssistWarningSerializer(serializers.ModelSerializer):
     level = _code("red | orange | yellow")
     source = _code("data | review | visit | random | rescreen | report")
     need = _code("困难类型代码")
@@ -642,7 +642,7 @@ class WarningSerializer(serializers.ModelSerializer):
         return w.status == Warning.Status.OPEN and w.visit_due_at <= timezone.now()
 
 
-class WarningCreateSerializer(serializers.Serializer):
+class AssistWarningCreateSerializer(serializers.Serializer):
     household = serializers.IntegerField()
     level = serializers.ChoiceField(choices=rules.WARNING_LEVELS)
     source = serializers.ChoiceField(choices=Warning.Source.choices)
@@ -650,7 +650,7 @@ class WarningCreateSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
-class WarningActionSerializer(serializers.Serializer):
+class AssistWarningActionSerializer(serializers.Serializer):
     findings = serializers.CharField(required=False, allow_blank=True, default="")
     conclusion = serializers.CharField(required=False, allow_blank=True, default="")
     informed_policies = serializers.BooleanField(default=False)
@@ -664,7 +664,7 @@ class WarningViewSet(PortalGenericViewSet):
     """Monitoring warnings (§4). Actions: `visit` {findings, conclusion, informed_policies,
     visited_on?}, `refer` {department, note}, `escalate` {reason}, `close` {conclusion}."""
 
-    serializer_class = WarningSerializer
+    serializer_class = AssistWarningSerializer
     policy = WarningPolicy()
 
     def get_queryset(self) -> QuerySet[Warning]:
@@ -674,14 +674,14 @@ class WarningViewSet(PortalGenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(WarningSerializer(page, many=True).data)
+        return self.get_paginated_response(AssistWarningSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(WarningSerializer(self.policy.get(request.user, "view", pk=pk)).data)
+        return Response(AssistWarningSerializer(self.policy.get(request.user, "view", pk=pk)).data)
 
-    @extend_schema(request=WarningCreateSerializer)
+    @extend_schema(request=AssistWarningCreateSerializer)
     def create(self, request: Request) -> Response:
-        ser = WarningCreateSerializer(data=request.data)
+        ser = AssistWarningCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         household = HouseholdPolicy().get(request.user, "edit", pk=data["household"])
@@ -693,15 +693,15 @@ class WarningViewSet(PortalGenericViewSet):
             description=data["description"],
             actor=request.user,
         )
-        return Response(WarningSerializer(w).data, status=status.HTTP_201_CREATED)
+        return Response(AssistWarningSerializer(w).data, status=status.HTTP_201_CREATED)
 
     def _act(self, request: Request, pk: str) -> tuple[Warning, dict[str, Any]]:
         w = self.policy.get(request.user, "act", pk=pk)
-        ser = WarningActionSerializer(data=request.data)
+        ser = AssistWarningActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return w, ser.validated_data
 
-    @action(detail=True, methods=["post"], serializer_class=WarningActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistWarningActionSerializer)
     def visit(self, request: Request, pk: str) -> Response:
         w, data = self._act(request, pk)
         mon_svc.visit_record(
@@ -715,9 +715,9 @@ class WarningViewSet(PortalGenericViewSet):
             actor=request.user,
         )
         w.refresh_from_db()
-        return Response(WarningSerializer(w).data)
+        return Response(AssistWarningSerializer(w).data)
 
-    @action(detail=True, methods=["post"], serializer_class=WarningActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistWarningActionSerializer)
     def refer(self, request: Request, pk: str) -> Response:
         w, data = self._act(request, pk)
         _require(data, "department")
@@ -729,23 +729,23 @@ class WarningViewSet(PortalGenericViewSet):
             {"id": r.pk, "department": department.pk, "status": r.status}, status=status.HTTP_201_CREATED
         )
 
-    @action(detail=True, methods=["post"], serializer_class=WarningActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistWarningActionSerializer)
     def escalate(self, request: Request, pk: str) -> Response:
         w, data = self._act(request, pk)
         e = mon_svc.warning_escalate(warning=w, reason=data["reason"], actor=request.user)
         return Response({"id": e.pk, "status": e.status}, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"], serializer_class=WarningActionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AssistWarningActionSerializer)
     def close(self, request: Request, pk: str) -> Response:
         w, data = self._act(request, pk)
         w = mon_svc.warning_close(warning=w, conclusion=data["conclusion"], actor=request.user)
-        return Response(WarningSerializer(w).data)
+        return Response(AssistWarningSerializer(w).data)
 
 
 # --- ledger -----------------------------------------------------------------------------------
 
 
-class AidSerializer(serializers.ModelSerializer):
+class AssistAidSerializer(serializers.ModelSerializer):
     aid_type = _code("救助类型代码")
     layer = _code("basic | special | emergency | service | other | charity")
 
@@ -768,7 +768,7 @@ class AidSerializer(serializers.ModelSerializer):
         ]
 
 
-class AidCreateSerializer(serializers.Serializer):
+class AssistAidCreateSerializer(serializers.Serializer):
     household = serializers.IntegerField()
     aid_type = serializers.ChoiceField(choices=list(rules.AID_TYPES))
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -782,7 +782,7 @@ class AidViewSet(PortalGenericViewSet):
     """The assistance ledger (§5). Departments record the aid they gave (it flows back to the
     household); township and county officers record theirs."""
 
-    serializer_class = AidSerializer
+    serializer_class = AssistAidSerializer
 
     def get_queryset(self) -> QuerySet[AidRecord]:
         qs = AidRecord.objects.filter(household__in=HouseholdPolicy().scope(self.request.user, "view"))
@@ -791,11 +791,11 @@ class AidViewSet(PortalGenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(AidSerializer(page, many=True).data)
+        return self.get_paginated_response(AssistAidSerializer(page, many=True).data)
 
-    @extend_schema(request=AidCreateSerializer)
+    @extend_schema(request=AssistAidCreateSerializer)
     def create(self, request: Request) -> Response:
-        ser = AidCreateSerializer(data=request.data)
+        ser = AssistAidCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         household = HouseholdPolicy().get(request.user, "aid", pk=data["household"])
@@ -817,4 +817,4 @@ class AidViewSet(PortalGenericViewSet):
             note=data["note"],
             actor=request.user,
         )
-        return Response(AidSerializer(record).data, status=status.HTTP_201_CREATED)
+        return Response(AssistAidSerializer(record).data, status=status.HTTP_201_CREATED)

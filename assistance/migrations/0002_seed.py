@@ -23,8 +23,8 @@ def seed(apps, schema_editor):
     city = OrgUnit.objects.filter(code="zmd").first()
     if city is not None:
         for i, (code, name) in enumerate(EXTRA_DEPARTMENTS):
-            if OrgUnit.objects.filter(code=code).exists():
-                continue
+            if OrgUnit.objects.filter(code=code).exists() or OrgUnit.objects.filter(name=name).exists():
+                continue  # another app may have added the same department (supervision adds 市残联 "cl")
             unit = OrgUnit.objects.create(
                 code=code, name=name, kind="department", parent=city, sort=180 + i, handles_orders=True
             )
