@@ -569,7 +569,9 @@ class ApplicationViewSet(PortalGenericViewSet):
         )
         return Response({"id": obj.pk, "status": obj.status}, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"], url_path="resolve-objection", serializer_class=AssistActionSerializer)
+    @action(
+        detail=True, methods=["post"], url_path="resolve-objection", serializer_class=AssistActionSerializer
+    )
     def resolve_objection(self, request: Request, pk: str) -> Response:
         app, data = self._act(request, pk)
         _require(data, "objection", "upheld")
