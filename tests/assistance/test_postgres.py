@@ -50,7 +50,7 @@ def test_history_tables_are_insert_only(persona):
     assert HouseholdVersion.objects.get(household=h).reason == "新建家庭档案"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_applications_for_one_household_create_one(persona):
     needs_postgres()
     officer = persona("shuitun")
