@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -348,6 +346,3 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "dept_ids": department_ids(request.user),
         },
     )
-
-
-__all__: list[Any] = []
