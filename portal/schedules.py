@@ -40,4 +40,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # reply/close; this retries what a broker outage or a failed call left behind. Every 5 min
     # keeps the province's view fresh without hammering its interface.
     "hotline.provincial_push_pending": {"task": "hotline.tasks.provincial_push_pending", "schedule": 300.0},
+    # Low-income assistance: start the re-screening when new standards take effect (they take
+    # effect at midnight, so a 10-minute lag is harmless) and pick up re-screenings and XLSX
+    # imports whose task message was lost. Two small queries when idle.
+    "assistance.sweep": {"task": "assistance.tasks.sweep", "schedule": 600.0},
 }
