@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -89,7 +89,7 @@ def entry_content(entry: AuditEntry) -> bytes:
     """The canonical bytes hashed for an entry: every recorded field, sorted keys."""
     payload = {
         "id": entry.id,
-        "at": entry.at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": entry.actor_id,
         "actor_label": entry.actor_label,
         "action": entry.action,
