@@ -60,6 +60,16 @@ INDICATOR_EN = {
     "drought_count": "people needing government aid because of drought",
 }
 SHARE_PLACES = Decimal("0.0001")
+UNIT_ZH = {
+    "deaths": " 人",
+    "deaths_missing": " 人",
+    "relocated": " 人",
+    "needing_aid": " 人",
+    "collapsed_rooms": " 间",
+    "collapsed_households": " 户",
+    "drought_share": "",
+    "drought_count": " 人",
+}
 
 
 def level_rank(level: str | None) -> int:
@@ -250,7 +260,8 @@ def _explain(result: Assessment, figures: Figures) -> None:
         if not hits:
             continue
         parts = [
-            f"{INDICATOR_ZH[t.indicator]} {_show(t.indicator, t.value)}，达到“{_show(t.indicator, t.threshold)}以上”"
+            f"{INDICATOR_ZH[t.indicator]} {_show(t.indicator, t.value)}{UNIT_ZH[t.indicator]}，"
+            f"达到“{_show(t.indicator, t.threshold)}{UNIT_ZH[t.indicator]}以上”"
             for t in hits
         ]
         zh.append(f"{LEVEL_ZH[level]}响应条件满足：" + "；".join(parts) + "。")
