@@ -11,7 +11,12 @@ pytestmark = pytest.mark.django_db
 
 def test_pages_render(clock, open_event, submit, persona, web):
     event = open_event("yicheng", "xiping")
-    submit(event, "yicheng", "initial", rows_for("yicheng", t1={"affected": 9000, "relocated_rt": 6000, "relocated_cum": 6000}))
+    submit(
+        event,
+        "yicheng",
+        "initial",
+        rows_for("yicheng", t1={"affected": 9000, "relocated_rt": 6000, "relocated_cum": 6000}),
+    )
     p = Proposal.objects.get()
     resp.proposal_decide(proposal=p, approve=True, reason="同意", actor=persona("jzw_office_deputy"))
     clock.shift(timedelta(hours=1))
