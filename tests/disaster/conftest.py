@@ -28,6 +28,15 @@ def clock() -> Iterator[Any]:
 
 
 @pytest.fixture
+def everyone(persona: Callable[[str], Any]) -> None:
+    """Create every platform persona (so role holders exist before notifications are sent)."""
+    from portal.personas import PERSONAS
+
+    for p in PERSONAS:
+        persona(p.username)
+
+
+@pytest.fixture
 def open_event(persona: Callable[[str], Any]) -> Callable[..., Event]:
     def make(
         *counties: str,
