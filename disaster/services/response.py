@@ -172,11 +172,20 @@ def _maybe_propose(event: Event, assessment: Assessment) -> Proposal | None:
         from_level=event.current_level,
         origin=P.Origin.AUTO,
         assessment=assessment,
-        reason="；".join(assessment.adjusted_explanation or assessment.explanation),
+        reason=_auto_reason(assessment, target),
     )
     audit_record(actor=None, action="disaster.proposal.create", obj=proposal, after=snapshot(proposal))
     _notify_proposal(proposal)
     return proposal
+
+
+def _auto_reason(assessment: Assessment, level: str) -> str:
+    """ "按标准评估达到三级响应启动条件。三级响应条件满足：…" (or the 5.5 grounds)."""
+    adjusted = assessment.adjustment_id is not None
+    lines = assessment.adjusted_explanation if adjusted else assessment.explanation
+    hits = [line for line in lines if line.startswith(f"{level_zh(level)}响应条件满足")]
+    head = f"按标准评估{'（经 5.5 调整）' if adjusted else ''}达到{level_zh(level)}响应启动条件。"
+    return head + "".join(hits or lines)
 
 
 def _levels_at_least(level: str | None) -> list[str]:
