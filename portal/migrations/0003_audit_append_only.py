@@ -35,13 +35,17 @@ DROP FUNCTION IF EXISTS portal_audit_guard();
 
 
 def forwards(apps, schema_editor):
+    # A plain cursor: schema_editor.execute() would compose the SQL with psycopg, which takes
+    # plpgsql's own "%" placeholders in RAISE for query parameters and refuses them.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(CREATE)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(DROP)
 
 
 class Migration(migrations.Migration):
