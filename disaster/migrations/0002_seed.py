@@ -82,7 +82,8 @@ def guard(apps, schema_editor):
     DELETE; SQLite refuses UPDATE (its test flush deletes rows, so DELETE stays allowed there)."""
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_CREATE)
+        with schema_editor.connection.cursor() as cursor:  # no parameters: '%' is plpgsql's own
+            cursor.execute(PG_CREATE)
     elif vendor == "sqlite":
         for table in GUARD_TABLES:
             schema_editor.execute(
@@ -94,7 +95,8 @@ def guard(apps, schema_editor):
 def unguard(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_DROP)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(PG_DROP)
     elif vendor == "sqlite":
         for table in GUARD_TABLES:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only")
