@@ -16,6 +16,7 @@ class PortalConfig(AppConfig):
             NavItem("我的工作", "我的时限", "deadlines", order=2),
             NavItem("我的工作", "通知", "notifications", order=3),
             NavItem("我的工作", "组织机构", "org-units", order=4),
+            NavItem("我的工作", "临时代理", "delegations", order=6),
             NavItem("我的工作", "审计记录", "audit", roles=(AUDITOR, CITY_ADMIN), order=5),
             NavItem("我的工作", "修改密码", "password_change", order=9),
         )

@@ -308,7 +308,7 @@ def _notify_bulk(deadlines: list[Deadline], stage: str, now: datetime) -> int:
     units = {d.responsible_unit_id for d in deadlines}
     if stage == "overdue":
         units |= {d.escalate_to_id for d in deadlines if d.escalate_to_id}
-    members = _recipients_by_unit(units, now)
+    members = _recipients_by_unit(units, timezone.now())  # who holds the unit today
     notes: list[Notification] = []
     outbox: list[OutboxMessage] = []
     for d in deadlines:

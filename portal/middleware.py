@@ -71,3 +71,25 @@ class SecurityHeadersMiddleware:
             response["Content-Security-Policy"] = policy
         response.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
         return response
+
+
+class LanguageMiddleware:
+    """zh-hans first: Chinese unless the user chose another language with the switch (cookie).
+    The browser's Accept-Language is deliberately ignored — an office PC with an English
+    browser still gets the Chinese portal."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

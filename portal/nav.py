@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from portal.access import has_role
 
@@ -73,7 +74,9 @@ def menu_for(user: Any) -> list[tuple[str, list[dict[str, str]]]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        sections.setdefault(item.section, []).append((item.order, {"label": item.label, "url": url}))
+        sections.setdefault(gettext(item.section), []).append(
+            (item.order, {"label": gettext(item.label), "url": url})
+        )
     return [
         (name, [entry for _, entry in sorted(entries, key=lambda e: e[0])])
         for name, entries in sections.items()

@@ -88,7 +88,7 @@ def delegation_create(
         errors["ends_at"] = ["结束时间必须晚于开始时间"]
     if principal.pk == deputy.pk:
         errors["deputy"] = ["不能指定本人为代理人"]
-    if not Membership.objects.active(starts_at).filter(user=principal, role=role, unit=unit).exists():
+    if not Membership.objects.active().filter(user=principal, role=role, unit=unit).exists():
         errors["role"] = [f"{principal} 在 {unit} 没有「{role}」角色，无法委托"]
     if errors:
         raise RuleViolation(errors=errors)

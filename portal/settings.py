@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "portal.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -100,6 +100,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # the writer, IMMEDIATE transactions take the write lock up front (no deadlock on upgrade),
     # and the busy timeout makes a writer wait instead of failing with "database is locked".
     _db["CONN_MAX_AGE"] = 0
+    if _db["NAME"] and _db["NAME"] != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _db["OPTIONS"] = {
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
         "transaction_mode": "IMMEDIATE",
@@ -246,7 +248,7 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Logging --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("notifications/bell/", views.notification_bell, name="notification-bell"),
     path("deadlines/", views.deadline_list, name="deadlines"),
+    path("delegations/", views.delegation_list, name="delegations"),
     path("audit/", views.audit_list, name="audit"),
     path("audit/export.xlsx", views.audit_export, name="audit-export"),
     path("org/units/", views.orgunit_list, name="org-units"),

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DEBUG="${DEBUG:-true}"
-mkdir -p var/celery-broker/processed
+VAR="${PORTAL_VAR_DIR:-var}"
+mkdir -p "${CELERY_BROKER_DIR:-$VAR/celery-broker}/processed"
 
 pids=()
 cleanup() {
@@ -18,14 +19,15 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 .venv/bin/celery -A portal worker -B --pool=solo --loglevel=INFO \
-  --schedule var/celerybeat-schedule >var/celery.log 2>&1 &
+  --schedule "$VAR/celerybeat-schedule" >"$VAR/celery.log" 2>&1 &
 pids+=($!)
-echo "Celery worker + beat 已启动（日志：var/celery.log）"
+echo "Celery worker + beat 已启动（日志：$VAR/celery.log）"
 
 $PY manage.py runserver 127.0.0.1:8000 &
 pids+=($!)
+echo "${pids[@]}" >"$VAR/run.pids"
 sleep 2
 echo
 echo "门户已启动：http://127.0.0.1:8000/   （Ctrl-C 停止全部进程）"
-cat var/demo-accounts.txt 2>/dev/null || true
+cat "$VAR/demo-accounts.txt" 2>/dev/null || true
 wait -n "${pids[@]}"

@@ -33,6 +33,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _restore_reference_data(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """A transactional test flushes every table at its end, including the reference data the
+    data migrations seeded (org tree, roles, rule sets). If a later test on the same worker finds
+    it gone, load it back from the snapshot Django took when it created the test database."""
+    if "django_db_setup" not in request.fixturenames and request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.db import connections
+
+    from portal.models import OrgUnit
+
+    with django_db_blocker.unblock():
+        if OrgUnit.objects.exists():
+            return
+        for conn in connections.all():
+            contents = getattr(conn, "_test_serialized_contents", None)
+            if contents:
+                conn.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_cache() -> Iterator[None]:
     calendar().clear()
     yield

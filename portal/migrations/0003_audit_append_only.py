@@ -35,17 +35,13 @@ DROP FUNCTION IF EXISTS portal_audit_guard();
 
 
 def forwards(apps, schema_editor):
-    # A plain cursor: schema_editor.execute() would compose the SQL with psycopg, which takes
-    # plpgsql's own "%" placeholders in RAISE for query parameters and refuses them.
     if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -72,12 +72,13 @@ class OrgUnit(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         with transaction.atomic():
             old_path = self.path
-            if old_path and self.parent is not None and self.parent.path.startswith(old_path):
+            parent = self.parent
+            if old_path and parent is not None and parent.path.startswith(old_path):
                 raise ValueError("组织单位不能挂在自己或自己的下级之下")
             if self.pk is None:
                 super().save(*args, **kwargs)  # type: ignore[arg-type]
                 kwargs = {}
-            new_path = (self.parent.path if self.parent is not None else "/") + f"{self.pk}/"
+            new_path = (parent.path if parent is not None else "/") + f"{self.pk}/"
             self.path = new_path
             self.depth = new_path.count("/") - 2
             super().save(update_fields=["path", "depth"] if not kwargs and not old_path else None)
