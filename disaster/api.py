@@ -84,7 +84,12 @@ class AssessResponse(serializers.Serializer):
 
 
 def _lang(request: Request) -> str:
-    return "en" if getattr(request, "LANGUAGE_CODE", "zh-hans").startswith("en") else "zh"
+    """The request's language (api.md): the portal's language choice (cookie) or, for API
+    clients, an Accept-Language that asks for English first; Chinese by default."""
+    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "").strip().lower()
+    if accept.startswith("en") or getattr(request, "LANGUAGE_CODE", "zh-hans").startswith("en"):
+        return "en"
+    return "zh"
 
 
 class AssessView(PortalAPIView):
@@ -129,7 +134,23 @@ class EventCountyOut(serializers.Serializer):
     county_level = serializers.CharField(allow_null=True)
 
 
-class EventOut(serializers.ModelSerializer):
+class PlainChoiceField(serializers.CharField):
+    """A model choice field rendered as a plain string: no enum component in the schema that could
+    collide with other apps' enums; the allowed values are listed in the help text."""
+
+    def __init__(self, *, choices: Any = None, **kwargs: Any) -> None:
+        kwargs.pop("html_cutoff", None)
+        kwargs.pop("html_cutoff_text", None)
+        if choices and "help_text" not in kwargs:
+            kwargs["help_text"] = " | ".join(str(value) for value, _ in choices)
+        super().__init__(**kwargs)
+
+
+class PlainChoices:
+    serializer_choice_field = PlainChoiceField
+
+
+class EventOut(PlainChoices, serializers.ModelSerializer):
     type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     counties = serializers.SerializerMethodField()
 
@@ -269,13 +290,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGener
 # --- reports ------------------------------------------------------------------------------
 
 
-class RowOut(serializers.ModelSerializer):
+class RowOut(PlainChoices, serializers.ModelSerializer):
     class Meta:
         model = ReportRow
         fields = ["township", *ALL_FIELDS]
 
 
-class ReportOut(serializers.ModelSerializer):
+class ReportOut(PlainChoices, serializers.ModelSerializer):
     rows = RowOut(many=True, read_only=True)
     superseded_by = serializers.SerializerMethodField()
 
@@ -310,19 +331,19 @@ class ReportOut(serializers.ModelSerializer):
 class MissingChangeIn(serializers.Serializer):
     township = serializers.IntegerField()
     name = serializers.CharField(max_length=60)
-    outcome = serializers.ChoiceField(choices=["found_alive", "confirmed_dead", "other"])
+    outcome = serializers.CharField(help_text="found_alive | confirmed_dead | other")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ReportIn(serializers.Serializer):
     event = serializers.IntegerField()
     county = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=Report.Kind.choices)
+    kind = serializers.CharField(help_text="initial | continuing | verified")
     rows = serializers.ListField(child=serializers.DictField(), allow_empty=False)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     major_change = serializers.BooleanField(default=False)
     missing_changes = MissingChangeIn(many=True, required=False, default=list)
-    channel = serializers.ChoiceField(choices=Report.Channel.choices, default="system")
+    channel = serializers.CharField(default="system", help_text="system | phone | fax | sat_phone")
     reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     outage_note = serializers.CharField(required=False, allow_blank=True, default="")
     phone_log = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -417,7 +438,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
 # --- proposals ----------------------------------------------------------------------------
 
 
-class ProposalOut(serializers.ModelSerializer):
+class ProposalOut(PlainChoices, serializers.ModelSerializer):
     class Meta:
         model = Proposal
         fields = [

@@ -203,6 +203,10 @@ def ledger_import_xlsx(*, event: Event, county: OrgUnit, fileobj: IO[bytes], act
     if not may_keep_ledger(actor, county):
         raise PermissionDenied("只能建立本县区的救助台账")
     _require_verified(event, county)
+    from portal.uploads import validate_upload
+
+    if validate_upload(fileobj, kinds=("ooxml",)) != "ooxml":  # pragma: no cover - refused above
+        raise RuleViolation(errors={"file": ["请上传 XLSX 文件"]})
     try:
         workbook = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a non-workbook

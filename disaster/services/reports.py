@@ -64,18 +64,6 @@ from portal.models import Deadline, OrgUnit
 from portal.notifications import notify
 
 K = Report.Kind
-ATTACHMENT_TYPES = {
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "application/pdf",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "text/plain",
-    "text/csv",
-}
 
 
 # --- what may be filed --------------------------------------------------------------------
@@ -753,9 +741,8 @@ def attachment_add(
     note: str = "",
 ) -> Attachment:
     """Add a file to the county's reporting (to the draft when `report` is None). Files are
-    never deleted; a wrong one is superseded by uploading the right one with a note."""
-    from django.conf import settings
-
+    checked by size, extension and content (portal.uploads), never deleted; a wrong one is
+    superseded by uploading the right one with a note."""
     if not may_file_for(actor, county):
         raise PermissionDenied("只能为本县区上传附件")
     if kind not in Attachment.Kind.values:
@@ -764,16 +751,15 @@ def attachment_add(
         raise InvalidTransition(f"{county.name}不在本次灾害过程的受灾县区中")
     if report is not None and (report.event_id != event.pk or report.county_id != county.pk):
         raise RuleViolation(errors={"report": ["报告不属于本县区本次灾害过程"]})
-    size = upload.size or 0
-    if size == 0:
-        raise RuleViolation(errors={"file": ["文件为空"]})
-    if size > settings.UPLOAD_MAX_BYTES:
-        raise RuleViolation(errors={"file": [f"文件超过 {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB"]})
-    content_type = (upload.content_type or "").split(";")[0].strip()
-    if content_type not in ATTACHMENT_TYPES:
-        raise RuleViolation(errors={"file": ["只接受图片（JPG/PNG/WebP）、PDF、Word、Excel、CSV 或文本文件"]})
-    if kind == Attachment.Kind.PHOTO and not content_type.startswith("image/"):
+    from portal.uploads import DOCUMENTS, IMAGES, validate_upload
+
+    file_kind = validate_upload(upload, kinds=IMAGES if kind == Attachment.Kind.PHOTO else DOCUMENTS)
+    if (
+        kind == Attachment.Kind.PHOTO and file_kind not in IMAGES
+    ):  # pragma: no cover - validate_upload refused it
         raise RuleViolation(errors={"file": ["现场照片须为图片文件"]})
+    size = upload.size or 0
+    content_type = (upload.content_type or "").split(";")[0].strip()
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
