@@ -167,7 +167,7 @@ def event_deadlines(event: Event, user: Any) -> list[Deadline]:
         Deadline.objects.filter(_subject_q(event, user))
         .exclude(status=Deadline.Status.CANCELLED)
         .select_related("responsible_unit")
-        .order_by("-due_at")[:300]
+        .order_by("-due_at")[:120]
     )
 
 
@@ -289,7 +289,7 @@ def city_dashboard(user: Any) -> Dashboard:
 # --- the event page -----------------------------------------------------------------------
 
 
-def chart_series(event: Event, limit: int = 500) -> dict[str, Any]:
+def chart_series(event: Event, limit: int = 200) -> dict[str, Any]:
     """Key cumulative indicators over time: the event aggregate after each assessment (one per
     submitted report), as a Chart.js line chart config."""
     rows = list(
@@ -335,7 +335,7 @@ class TimelineEntry:
     tag: str = ""
 
 
-def timeline(event: Event, user: Any, limit: int = 200) -> list[TimelineEntry]:
+def timeline(event: Event, user: Any, limit: int = 100) -> list[TimelineEntry]:
     """Reports, corrections, level changes, decisions, proposals, adjustments, city reports and
     missed deadlines, newest first."""
     city = is_city_viewer(user)

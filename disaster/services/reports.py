@@ -370,7 +370,7 @@ def report_submit(
         totals={k: str(v) for k, v in result.totals.items()},
         row_count=len(result.rows),
     )
-    ReportRow.objects.bulk_create(
+    created_rows = ReportRow.objects.bulk_create(
         [ReportRow(report=report, township_id=tid, **check.values) for tid, check in result.rows.items()],
         batch_size=500,
     )
@@ -390,7 +390,10 @@ def report_submit(
     Attachment.objects.filter(event=event, county=county, report__isnull=True).update(report=report)
     ReportDraft.objects.filter(event=event, county=county).delete()
     _update_current_figures(
-        report, is_correction=is_correction, touched=set(result.rows) | _rows_of(supersedes)
+        report,
+        is_correction=is_correction,
+        touched=set(result.rows) | _rows_of(supersedes),
+        rows=created_rows,
     )
     event.last_report_at = now
     event.save(update_fields=["last_report_at"])
@@ -433,11 +436,14 @@ def _rose(before: str | None, after: str | None) -> bool:
     return level_rank(after) > level_rank(before)
 
 
-def _update_current_figures(report: Report, *, is_correction: bool, touched: set[int]) -> None:
+def _update_current_figures(
+    report: Report, *, is_correction: bool, touched: set[int], rows: list[ReportRow]
+) -> None:
     """Keep `CurrentFigures` = disaster.rules.aggregate for the townships this report touches."""
     if not is_correction:
         # A new report is the latest of the series: its rows become the current figures.
-        rows = list(ReportRow.objects.filter(report=report))
+        if any(row.pk is None for row in rows):  # a database without RETURNING
+            rows = list(ReportRow.objects.filter(report=report))
         CurrentFigures.objects.bulk_create(
             [
                 CurrentFigures(
