@@ -229,7 +229,9 @@ def test_verified_report_needs_three_photos_once_a_response_was_active(clock, op
             county=county,
             kind="photo",
             actor=persona("yicheng"),
-            upload=SimpleUploadedFile(f"{i}.png", b"\x89PNG\r\n\x1a\n" + bytes([i]) * 20, content_type="image/png"),
+            upload=SimpleUploadedFile(
+                f"{i}.png", b"\x89PNG\r\n\x1a\n" + bytes([i]) * 20, content_type="image/png"
+            ),
         )
     assert (
         submit(
