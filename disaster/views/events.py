@@ -143,6 +143,12 @@ def _figure_columns(drought: bool) -> list[tuple[str, str]]:
 @login_required
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_event(request, pk)
+    return render(request, "disaster/event.html", _event_context(request, event))
+
+
+def _event_context(request: HttpRequest, event: Any, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the event page shows; `bound` replaces action forms that came back with errors
+    (so what the user typed is shown again with the messages)."""
     user = request.user
     city = is_city_viewer(user)
     office = is_office(user)
@@ -237,7 +243,10 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for row in context["county_rows"]:
         row["rate"] = rates.get(row["county"].pk)
         row["mine"] = may_file_for(user, row["county"])
-    return render(request, "disaster/event.html", context)
+    if bound and context["forms"]:
+        context["forms"].update(bound)
+        context["has_form_errors"] = True
+    return context
 
 
 def _office_action(
@@ -247,26 +256,26 @@ def _office_action(
     action: Callable[..., Any],
     success: str,
     form_kwargs: Callable[[Any], dict[str, Any]] | None = None,
+    *,
+    name: str,
+    permission: str = "manage",
 ) -> HttpResponse:
-    event = get_event(request, pk, "manage")
+    """Validate an action form and call its service; on bad input re-render the event page with
+    the form as typed and the messages (400), never losing what was entered."""
+    event = get_event(request, pk, permission)
     form = form_class(request.POST, **(form_kwargs(event) if form_kwargs else {}))
-    if not form.is_valid():
-        messages.error(
-            request,
-            "；".join(
-                f"{form.fields[k].label if k in form.fields else ''}{e}"
-                for k, errs in form.errors.items()
-                for e in errs
-            ),
-        )
-        return redirect(event.get_absolute_url())
-    try:
-        action(event, form.cleaned_data)
-    except DomainError as exc:
-        flash_error(request, exc)
-    else:
-        messages.success(request, success)
-    return redirect(event.get_absolute_url())
+    if form.is_valid():
+        try:
+            action(event, form.cleaned_data)
+        except RuleViolation as exc:
+            apply_errors(form, exc)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, success)
+            return redirect(event.get_absolute_url())
+    messages.error(request, "操作未完成：请按表单中的提示修改后重新提交。")
+    return render(request, "disaster/event.html", _event_context(request, event, {name: form}), status=400)
 
 
 @login_required
@@ -278,6 +287,7 @@ def event_stable(request: HttpRequest, pk: int) -> HttpResponse:
         StableForm,
         lambda e, d: ev.event_declare_stable(event=e, actor=request.user, at=d["at"]),
         "已宣布灾情稳定：各受灾县区须在 7 日内报送核报",
+        name="stable",
     )
 
 
@@ -306,6 +316,7 @@ def event_add_county(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已增加受灾县区并通知其报送初报",
         lambda e: {"counties": OrgUnit.objects.filter(kind=OrgUnit.Kind.COUNTY)},
+        name="add_county",
     )
 
 
@@ -335,6 +346,7 @@ def city_report(request: HttpRequest, pk: int) -> HttpResponse:
             event=e, kind=d["kind"], text=d["text"], actor=request.user, reported_at=d["reported_at"]
         ),
         "市级报告已记录",
+        name="city_report",
     )
 
 
@@ -356,6 +368,7 @@ def phone_report(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已登记电话/传真报告：按实际报告时间计入及时率，县区须补录系统",
         lambda e: {"counties": OrgUnit.objects.filter(pk__in=e.counties.values("county_id"))},
+        name="phone",
     )
 
 
@@ -380,6 +393,7 @@ def verification_create(request: HttpRequest, pk: int) -> HttpResponse:
                 pk__in=[*e.counties.values_list("county_id", flat=True), unit("yjj").pk]
             )
         },
+        name="verification",
     )
 
 
@@ -394,6 +408,7 @@ def proposal_new(request: HttpRequest, pk: int) -> HttpResponse:
             event=e, action=d["action"], level=d["level"] or None, reason=d["reason"], actor=request.user
         ),
         "已提出建议，等待决定",
+        name="proposal",
     )
 
 
@@ -409,23 +424,21 @@ def adjustment(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已撤销 5.5 调整")
         return redirect(event.get_absolute_url())
-    form = AdjustmentForm(request.POST)
-    if form.is_valid():
-        try:
-            resp.adjustment_set(
-                event=event,
-                factor=form.cleaned_data["factor"],
-                manual_level=form.cleaned_data["manual_level"] or None,
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-            )
-        except DomainError as exc:
-            flash_error(request, exc)
-        else:
-            messages.success(request, "已记录 5.5 调整，按标准与调整后的结果并列显示")
-    else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
-    return redirect(event.get_absolute_url())
+    return _office_action(
+        request,
+        pk,
+        AdjustmentForm,
+        lambda e, d: resp.adjustment_set(
+            event=e,
+            factor=d["factor"],
+            manual_level=d["manual_level"] or None,
+            reason=d["reason"],
+            actor=request.user,
+        ),
+        "已记录 5.5 调整，按标准与调整后的结果并列显示",
+        name="adjustment",
+        permission="adjust",
+    )
 
 
 @login_required
@@ -445,13 +458,17 @@ def county_level(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
             )
+        except RuleViolation as exc:
+            apply_errors(form, exc)
         except DomainError as exc:
-            flash_error(request, exc)
+            form.add_error(None, exc.message)
         else:
             messages.success(request, f"已记录{ec.county.name}县级响应等级")
-    else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
-    return redirect(event.get_absolute_url())
+            return redirect(event.get_absolute_url())
+    messages.error(request, "操作未完成：请按表单中的提示修改后重新提交。")
+    return render(
+        request, "disaster/event.html", _event_context(request, event, {"county_level": form}), status=400
+    )
 
 
 @login_required

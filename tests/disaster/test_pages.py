@@ -477,3 +477,52 @@ def test_event_page_query_count_does_not_grow_with_reports(clock, web, open_even
         clock.shift(timedelta(minutes=10))
         submit(event, "yicheng", "continuing", rows_for("yicheng", default={"affected": 2 + i}))
     assert count() == small
+
+
+def test_a_refused_office_action_keeps_what_was_typed(clock, web, open_event):
+    event = open_event("yicheng")
+    client = web("city_yjj")
+    text = "今日全市汇总：驿城区转移安置 1,200 人（此段文字不能丢失）"
+    response = client.post(f"/disaster/events/{event.pk}/city-report/", {"kind": "verified", "text": text})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "灾情稳定后、各县区核报齐全才能汇总核报" in html and text in html
+    bad = client.post(
+        f"/disaster/events/{event.pk}/adjustment/", {"factor": "abc", "reason": "敏感时期（保留）"}
+    )
+    assert (
+        bad.status_code == 400
+        and "系数须为数字" in bad.content.decode()
+        and "敏感时期（保留）" in bad.content.decode()
+    )
+    level = web("yicheng").post(
+        f"/disaster/events/{event.pk}/county-level/?county={event.counties.get().county_id}",
+        {"level": "III", "reason": ""},
+    )
+    assert level.status_code == 400 and "依据/说明：这个字段是必填项。" in level.content.decode()
+
+
+def test_event_choices_for_linking_lists_active_events(clock, open_event, persona):
+    from disaster.selectors import event_choices_for_linking
+
+    active = open_event("yicheng", title="进行中的灾害")
+    stable = open_event("xiping", title="已稳定的灾害")
+    event_declare_stable(event=stable, actor=persona("city_yjj"))
+    closed = open_event("shangcai", title="已结束的灾害")
+    type(closed).objects.filter(pk=closed.pk).update(status="closed")
+    assert event_choices_for_linking() == [(stable.pk, "已稳定的灾害"), (active.pk, "进行中的灾害")]
+
+
+def test_admin_pages(clock, web, open_event, submit):
+    event = open_event("yicheng")
+    submit(event, "yicheng", "initial", rows_for("yicheng", t1={"affected": 1}))
+    admin = web("admin")
+    for url in (
+        "/admin/disaster/disastertype/",
+        "/admin/disaster/event/",
+        "/admin/disaster/report/",
+        "/admin/disaster/ledgerperson/",
+        f"/admin/disaster/event/{event.pk}/change/",
+    ):
+        assert admin.get(url).status_code == 200, url
+    assert admin.get("/admin/disaster/report/add/").status_code == 403
