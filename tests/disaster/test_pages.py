@@ -499,7 +499,7 @@ def test_a_refused_office_action_keeps_what_was_typed(clock, web, open_event):
         f"/disaster/events/{event.pk}/county-level/?county={event.counties.get().county_id}",
         {"level": "III", "reason": ""},
     )
-    assert level.status_code == 400 and "依据/说明：这个字段是必填项。" in level.content.decode()
+    assert level.status_code == 400 and "依据/说明：该字段是必填项。" in level.content.decode()
 
 
 def test_event_choices_for_linking_lists_active_events(clock, open_event, persona):
