@@ -173,9 +173,8 @@ class EventOut(PlainChoices, serializers.ModelSerializer):
         ]
 
     def get_counties(self, obj: Event) -> list[dict[str, Any]]:
-        from disaster.policies import event_counties_for
-
-        return EventCountyOut(event_counties_for(self.context["request"].user, obj), many=True).data  # type: ignore[return-value]
+        """The affected counties the caller may see (prefetched by the view, scoped)."""
+        return EventCountyOut(obj.visible_counties, many=True).data  # type: ignore[attr-defined,return-value]
 
 
 class EventCountyIn(serializers.Serializer):
@@ -213,7 +212,20 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGener
     policy = EventPolicy()
 
     def get_queryset(self) -> Any:
-        qs = self.policy.scope(self.request.user).order_by("-pk")
+        from django.db.models import Prefetch
+
+        from disaster.models import EventCounty
+        from disaster.policies import county_q
+
+        counties = EventCounty.objects.select_related("county").order_by("county__sort", "county_id")
+        q = county_q(self.request.user)
+        if q is not None:
+            counties = counties.filter(q)
+        qs = (
+            self.policy.scope(self.request.user)
+            .prefetch_related(Prefetch("counties", queryset=counties, to_attr="visible_counties"))
+            .order_by("-pk")
+        )
         status_filter = self.request.query_params.get("status")
         if status_filter in Event.Status.values:
             qs = qs.filter(status=status_filter)
@@ -238,7 +250,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGener
             description=v["description"],
             counties=starts,
         )
-        return Response(EventOut(event, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        created = self.get_queryset().get(pk=event.pk)
+        return Response(EventOut(created, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         responses=inline_serializer(
@@ -324,8 +337,10 @@ class ReportOut(PlainChoices, serializers.ModelSerializer):
         ]
 
     def get_superseded_by(self, obj: Report) -> int | None:
-        successor = Report.objects.filter(supersedes=obj).values_list("pk", flat=True).first()
-        return successor
+        try:
+            return obj.superseded_by.pk  # select_related by the view
+        except Report.superseded_by.RelatedObjectDoesNotExist:
+            return None
 
 
 class MissingChangeIn(serializers.Serializer):
@@ -378,7 +393,12 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
     policy = ReportPolicy()
 
     def get_queryset(self) -> Any:
-        qs = self.policy.scope(self.request.user).prefetch_related("rows").order_by("-pk")
+        qs = (
+            self.policy.scope(self.request.user)
+            .select_related("superseded_by")
+            .prefetch_related("rows")
+            .order_by("-pk")
+        )
         for name in ("event", "county"):
             value = self.request.query_params.get(name, "")
             if value.isdigit():

@@ -362,3 +362,39 @@ def test_township_officers_see_nothing(clock, api, open_event):
     event = open_event("yicheng")
     assert api("shuitun").get(f"/api/v1/disaster/events/{event.pk}/").status_code == 404
     assert api("shuitun").get("/api/v1/disaster/reports/").json()["results"] == []
+
+
+def test_api_lists_do_not_query_per_row(clock, api, open_event, submit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        client = api("city_yjj")  # a fresh user each time: the grant lookups are counted every time
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    event = open_event("yicheng", "xiping")
+    submit(event, "yicheng", "initial", rows_for("yicheng", t1={"affected": 1}))
+    few = (
+        count("/api/v1/disaster/events/"),
+        count("/api/v1/disaster/reports/"),
+        count("/api/v1/disaster/proposals/"),
+    )
+    for i in range(5):
+        e = open_event("yicheng", "xiping", title=f"过程{i}")
+        first = submit(e, "xiping", "initial", rows_for("xiping", t1={"affected": 2}, t2={"affected": 3}))
+        submit(
+            e,
+            "xiping",
+            "initial",
+            rows_for("xiping", t1={"affected": 2}),
+            supersedes=first,
+            correction_reason="更正",
+        )
+    many = (
+        count("/api/v1/disaster/events/"),
+        count("/api/v1/disaster/reports/"),
+        count("/api/v1/disaster/proposals/"),
+    )
+    assert many == few
