@@ -21,4 +21,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.idempotency_prune",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Supervision board: open the new period's report obligations (deadlines) and re-evaluate task
+    # statuses, which change with the date. Hourly: cheap (about 60 tasks), it opens a new period
+    # within an hour of midnight and catches up a fresh deployment without waiting a day.
+    "supervision.refresh": {"task": "supervision.tasks.refresh", "schedule": crontab(minute=7)},
 }

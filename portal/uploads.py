@@ -35,6 +35,9 @@ _KINDS: dict[str, tuple[tuple[str, ...], Any, str]] = {
         "application/octet-stream",
     ),
     "text": ((".txt", ".csv"), lambda b: _looks_like_text(b), "text/plain; charset=utf-8"),
+    # OFD (GB/T 33190), the national format of official documents: a ZIP container. Opt-in:
+    # kinds=(*DOCUMENTS, "ofd").
+    "ofd": ((".ofd",), lambda b: b.startswith(b"PK\x03\x04"), "application/ofd"),
 }
 IMAGES = ("png", "jpeg", "gif", "webp")
 DOCUMENTS = ("pdf", "ooxml", "ole", "text", *IMAGES)

@@ -50,3 +50,12 @@ def test_downloads_are_attachments_never_rendered(tmp_path, settings):
     assert response["Content-Type"] == "application/octet-stream"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_ofd_is_an_opt_in_kind():
+    from portal.uploads import DOCUMENTS
+
+    ofd = SimpleUploadedFile("公文.ofd", b"PK\x03\x04 ofd container")
+    assert validate_upload(ofd, kinds=(*DOCUMENTS, "ofd")) == "ofd"
+    with pytest.raises(RuleViolation):
+        validate_upload(SimpleUploadedFile("公文.ofd", b"PK\x03\x04 ofd container"))
