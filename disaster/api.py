@@ -49,7 +49,7 @@ class StrictInteger(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class AssessRequest(serializers.Serializer):
+class DisasterAssessRequest(serializers.Serializer):
     date = serializers.DateField(required=False, error_messages={"invalid": "日期格式须为 YYYY-MM-DD"})
     deaths = StrictInteger(min_value=0, error_messages=INT_ERRORS)
     missing = StrictInteger(min_value=0, error_messages=INT_ERRORS)
@@ -63,23 +63,23 @@ class AssessRequest(serializers.Serializer):
     )
 
 
-class TriggerOut(serializers.Serializer):
+class DisasterTriggerOut(serializers.Serializer):
     level = serializers.CharField()
     indicator = serializers.CharField()
     value = serializers.JSONField()
     threshold = serializers.JSONField()
 
 
-class RuleSetRef(serializers.Serializer):
+class DisasterRuleSetRef(serializers.Serializer):
     key = serializers.CharField()
     version = serializers.IntegerField()
     valid_from = serializers.DateField()
 
 
-class AssessResponse(serializers.Serializer):
+class DisasterAssessResponse(serializers.Serializer):
     level = serializers.CharField(allow_null=True)
-    triggered = TriggerOut(many=True)
-    rule_set = RuleSetRef()
+    triggered = DisasterTriggerOut(many=True)
+    rule_set = DisasterRuleSetRef()
     explanation = serializers.ListField(child=serializers.CharField())
 
 
@@ -96,13 +96,13 @@ class AssessView(PortalAPIView):
     """`POST /api/v1/disaster/assess/` — what level do the rules in force on `date` give for these
     figures (disaster.md §3)? Pure: nothing is stored."""
 
-    serializer_class = AssessRequest
+    serializer_class = DisasterAssessRequest
 
-    @extend_schema(request=AssessRequest, responses={200: AssessResponse})
+    @extend_schema(request=DisasterAssessRequest, responses={200: DisasterAssessResponse})
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": ["请求体须为 JSON 对象"]}, status=400)
-        data = AssessRequest(data=request.data)
+        data = DisasterAssessRequest(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         day = values.get("date") or timezone.localdate()
@@ -127,7 +127,7 @@ class AssessView(PortalAPIView):
 # --- events -------------------------------------------------------------------------------
 
 
-class EventCountyOut(serializers.Serializer):
+class DisasterEventCountyOut(serializers.Serializer):
     county = serializers.IntegerField(source="county_id")
     name = serializers.CharField(source="county.name")
     occurred_at = serializers.DateTimeField()
@@ -150,7 +150,7 @@ class PlainChoices:
     serializer_choice_field = PlainChoiceField
 
 
-class EventOut(PlainChoices, serializers.ModelSerializer):
+class DisasterEventOut(PlainChoices, serializers.ModelSerializer):
     type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     counties = serializers.SerializerMethodField()
 
@@ -174,21 +174,21 @@ class EventOut(PlainChoices, serializers.ModelSerializer):
 
     def get_counties(self, obj: Event) -> list[dict[str, Any]]:
         """The affected counties the caller may see (prefetched by the view, scoped)."""
-        return EventCountyOut(obj.visible_counties, many=True).data  # type: ignore[attr-defined,return-value]
+        return DisasterEventCountyOut(obj.visible_counties, many=True).data  # type: ignore[attr-defined,return-value]
 
 
-class EventCountyIn(serializers.Serializer):
+class DisasterEventCountyIn(serializers.Serializer):
     county = serializers.IntegerField()
     occurred_at = serializers.DateTimeField(required=False)
     major = serializers.BooleanField(default=False)
 
 
-class EventIn(serializers.Serializer):
+class DisasterEventIn(serializers.Serializer):
     type = serializers.SlugRelatedField(slug_field="code", queryset=DisasterType.objects.filter(active=True))
     title = serializers.CharField(max_length=120)
     started_at = serializers.DateTimeField()
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    counties = EventCountyIn(many=True)
+    counties = DisasterEventCountyIn(many=True)
 
 
 def _county(user: Any, county_id: Any, field: str = "county") -> OrgUnit:
@@ -208,7 +208,7 @@ def _county(user: Any, county_id: Any, field: str = "county") -> OrgUnit:
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGenericViewSet):
     """Disaster events the caller may see; POST opens one (county office: its own county)."""
 
-    serializer_class = EventOut
+    serializer_class = DisasterEventOut
     policy = EventPolicy()
 
     def get_queryset(self) -> Any:
@@ -231,9 +231,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGener
             qs = qs.filter(status=status_filter)
         return qs
 
-    @extend_schema(request=EventIn, responses={201: EventOut})
+    @extend_schema(request=DisasterEventIn, responses={201: DisasterEventOut})
     def create(self, request: Request) -> Response:
-        data = EventIn(data=request.data)
+        data = DisasterEventIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         starts = [
@@ -251,11 +251,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGener
             counties=starts,
         )
         created = self.get_queryset().get(pk=event.pk)
-        return Response(EventOut(created, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            DisasterEventOut(created, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         responses=inline_serializer(
-            "EventAggregate",
+            "DisasterEventAggregate",
             {
                 "event": serializers.IntegerField(),
                 "total": serializers.DictField(),
@@ -303,14 +305,14 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGener
 # --- reports ------------------------------------------------------------------------------
 
 
-class RowOut(PlainChoices, serializers.ModelSerializer):
+class DisasterRowOut(PlainChoices, serializers.ModelSerializer):
     class Meta:
         model = ReportRow
         fields = ["township", *ALL_FIELDS]
 
 
-class ReportOut(PlainChoices, serializers.ModelSerializer):
-    rows = RowOut(many=True, read_only=True)
+class DisasterReportOut(PlainChoices, serializers.ModelSerializer):
+    rows = DisasterRowOut(many=True, read_only=True)
     superseded_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -343,21 +345,21 @@ class ReportOut(PlainChoices, serializers.ModelSerializer):
             return None
 
 
-class MissingChangeIn(serializers.Serializer):
+class DisasterMissingChangeIn(serializers.Serializer):
     township = serializers.IntegerField()
     name = serializers.CharField(max_length=60)
     outcome = serializers.CharField(help_text="found_alive | confirmed_dead | other")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReportIn(serializers.Serializer):
+class DisasterReportIn(serializers.Serializer):
     event = serializers.IntegerField()
     county = serializers.IntegerField()
     kind = serializers.CharField(help_text="initial | continuing | verified")
     rows = serializers.ListField(child=serializers.DictField(), allow_empty=False)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     major_change = serializers.BooleanField(default=False)
-    missing_changes = MissingChangeIn(many=True, required=False, default=list)
+    missing_changes = DisasterMissingChangeIn(many=True, required=False, default=list)
     channel = serializers.CharField(default="system", help_text="system | phone | fax | sat_phone")
     reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     outage_note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -365,7 +367,7 @@ class ReportIn(serializers.Serializer):
     client_token = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
 
 
-class CorrectionIn(serializers.Serializer):
+class DisasterCorrectionIn(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField(), allow_empty=False)
     correction_reason = serializers.CharField()
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -389,7 +391,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
     """County reports (immutable once submitted). POST files one whole (idempotent with the
     Idempotency-Key header or `client_token`); POST …/correct/ files a correction."""
 
-    serializer_class = ReportOut
+    serializer_class = DisasterReportOut
     policy = ReportPolicy()
 
     def get_queryset(self) -> Any:
@@ -405,9 +407,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
                 qs = qs.filter(**{f"{name}_id": int(value)})
         return qs
 
-    @extend_schema(request=ReportIn, responses={201: ReportOut})
+    @extend_schema(request=DisasterReportIn, responses={201: DisasterReportOut})
     def create(self, request: Request) -> Response:
-        data = ReportIn(data=request.data)
+        data = DisasterReportIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         event = EventPolicy().get(request.user, pk=v["event"])
@@ -432,13 +434,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
             outage_note=v["outage_note"],
             phone_log=phone_log,
         )
-        return Response(ReportOut(report).data, status=status.HTTP_201_CREATED)
+        return Response(DisasterReportOut(report).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CorrectionIn, responses={201: ReportOut})
+    @extend_schema(request=DisasterCorrectionIn, responses={201: DisasterReportOut})
     @action(detail=True, methods=["post"])
     def correct(self, request: Request, pk: str) -> Response:
         original = self.policy.get(request.user, "correct", pk=pk)
-        data = CorrectionIn(data=request.data)
+        data = DisasterCorrectionIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         report = rsvc.report_submit(
@@ -452,13 +454,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
             supersedes=original,
             correction_reason=v["correction_reason"],
         )
-        return Response(ReportOut(report).data, status=status.HTTP_201_CREATED)
+        return Response(DisasterReportOut(report).data, status=status.HTTP_201_CREATED)
 
 
 # --- proposals ----------------------------------------------------------------------------
 
 
-class ProposalOut(PlainChoices, serializers.ModelSerializer):
+class DisasterProposalOut(PlainChoices, serializers.ModelSerializer):
     class Meta:
         model = Proposal
         fields = [
@@ -481,7 +483,7 @@ class ProposalOut(PlainChoices, serializers.ModelSerializer):
         ]
 
 
-class DecideIn(serializers.Serializer):
+class DisasterDecideIn(serializers.Serializer):
     approve = serializers.BooleanField()
     reason = serializers.CharField()
 
@@ -490,7 +492,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGe
     """Proposals to activate, upgrade or terminate the city response; POST …/decide/ by the role
     §3 names for the level."""
 
-    serializer_class = ProposalOut
+    serializer_class = DisasterProposalOut
     policy = ProposalPolicy()
 
     def get_queryset(self) -> Any:
@@ -499,11 +501,11 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGe
             qs = qs.filter(status=self.request.query_params["status"])
         return qs
 
-    @extend_schema(request=DecideIn, responses={200: ProposalOut})
+    @extend_schema(request=DisasterDecideIn, responses={200: DisasterProposalOut})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
         proposal = self.policy.get(request.user, "decide", pk=pk)
-        data = DecideIn(data=request.data)
+        data = DisasterDecideIn(data=request.data)
         data.is_valid(raise_exception=True)
         decided = resp.proposal_decide(
             proposal=proposal,
@@ -511,4 +513,4 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGe
             reason=data.validated_data["reason"],
             actor=request.user,
         )
-        return Response(ProposalOut(decided).data)
+        return Response(DisasterProposalOut(decided).data)
