@@ -127,8 +127,11 @@ class WorkCalendar:
         self._warned: set[int] = set()
 
     def clear(self) -> None:
+        """Forget cached overrides (and which provisional years were already warned about, so a
+        cleared calendar warns again — also what keeps the warning test independent of order)."""
         with self._lock:
             self._years.clear()
+            self._warned.clear()
 
     def _overrides(self, year: int) -> dict[date, bool]:
         now = time.monotonic()
