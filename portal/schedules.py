@@ -25,4 +25,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # statuses, which change with the date. Hourly: cheap (about 60 tasks), it opens a new period
     # within an hour of midnight and catches up a fresh deployment without waiting a day.
     "supervision.refresh": {"task": "supervision.tasks.refresh", "schedule": crontab(minute=7)},
+    # 免申即享: registry data changes during the day (projects, invoices, recognitions); a nightly
+    # match at a quiet hour proposes new entitlements by the next working morning (set-based, ~s).
+    "subsidies.entitlements_match": {
+        "task": "subsidies.tasks.entitlements_match",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Policy expiry warnings are day-grained (180/30 days before): once every morning.
+    "subsidies.policy_expiry_warn": {
+        "task": "subsidies.tasks.policy_expiry_warn",
+        "schedule": crontab(hour=8, minute=5),
+    },
 }

@@ -127,8 +127,7 @@ class WorkCalendar:
         self._warned: set[int] = set()
 
     def clear(self) -> None:
-        """Forget cached overrides (and which provisional years were already warned about, so a
-        cleared calendar warns again — also what keeps the warning test independent of order)."""
+        """Forget cached overrides (and which provisional years were already warned about)."""
         with self._lock:
             self._years.clear()
             self._warned.clear()

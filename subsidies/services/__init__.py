@@ -1,0 +1,1 @@
+"""Every write of the subsidies app (and the catalogue look-ups they share)."""
