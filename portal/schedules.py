@@ -36,4 +36,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "subsidies.tasks.policy_expiry_warn",
         "schedule": crontab(hour=8, minute=5),
     },
+    # Results of orders from the provincial 12345 platform are pushed back by a task enqueued on
+    # reply/close; this retries what a broker outage or a failed call left behind. Every 5 min
+    # keeps the province's view fresh without hammering its interface.
+    "hotline.provincial_push_pending": {"task": "hotline.tasks.provincial_push_pending", "schedule": 300.0},
 }

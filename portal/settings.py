@@ -200,7 +200,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several apps have a field named "status" with different choices: name each set.
-    "ENUM_NAME_OVERRIDES": {"SupervisionStatusEnum": "supervision.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "SupervisionStatusEnum": "supervision.models.Status",
+        "HotlineKindEnum": "hotline.models.choices.Kind",
+    },
 }
 IDEMPOTENCY_KEEP_HOURS = env_int("IDEMPOTENCY_KEEP_HOURS", 48, minimum=24)
 
