@@ -1,2 +1,42 @@
+from django.urls import path
+
+from disaster.views import events, exports, filing, misc, response
+
 app_name = "disaster"
-urlpatterns: list = []
+urlpatterns = [
+    path("", events.home, name="home"),
+    path("dashboard/", events.dashboard, name="dashboard"),
+    path("events/", events.event_list, name="events"),
+    path("events/new/", events.event_new, name="event-new"),
+    path("events/<int:pk>/", events.event_detail, name="event"),
+    path("events/<int:pk>/file/", filing.file_report, name="file"),
+    path("events/<int:pk>/file/autosave/", filing.autosave, name="autosave"),
+    path("events/<int:pk>/file/discard/", filing.discard_draft, name="discard"),
+    path("events/<int:pk>/attachments/", filing.upload_attachment, name="upload"),
+    path("events/<int:pk>/stable/", events.event_stable, name="stable"),
+    path("events/<int:pk>/close/", events.event_close, name="close"),
+    path("events/<int:pk>/counties/", events.event_add_county, name="add-county"),
+    path("events/<int:pk>/national/", events.event_national, name="national"),
+    path("events/<int:pk>/city-report/", events.city_report, name="city-report"),
+    path("events/<int:pk>/phone-report/", events.phone_report, name="phone-report"),
+    path("events/<int:pk>/verifications/", events.verification_create, name="verification-new"),
+    path("events/<int:pk>/propose/", events.proposal_new, name="propose"),
+    path("events/<int:pk>/adjustment/", events.adjustment, name="adjustment"),
+    path("events/<int:pk>/county-level/", events.county_level, name="county-level"),
+    path("events/<int:pk>/ledger/", misc.ledger, name="ledger"),
+    path("events/<int:pk>/export/aggregate.<str:fmt>", exports.export_aggregate, name="export-aggregate"),
+    path("events/<int:pk>/export/reports.<str:fmt>", exports.export_reports, name="export-reports"),
+    path("reports/<int:pk>/", filing.report_detail, name="report"),
+    path("reports/<int:pk>/export.<str:fmt>", exports.export_report, name="export-report"),
+    path("attachments/<int:pk>/", filing.download_attachment, name="attachment"),
+    path("proposals/", response.proposal_list, name="proposals"),
+    path("proposals/<int:pk>/", response.proposal_detail, name="proposal"),
+    path("decisions/<int:pk>/notice/", response.notice, name="notice"),
+    path("decisions/<int:pk>/notice.pdf", response.notice_pdf_view, name="notice-pdf"),
+    path("decisions/<int:pk>/notice.docx", response.notice_docx_view, name="notice-docx"),
+    path("tasks/<int:pk>/done/", events.task_done, name="task-done"),
+    path("verifications/<int:pk>/", response.verification_detail, name="verification"),
+    path("roster/", misc.roster, name="roster"),
+    path("thresholds/", misc.thresholds, name="thresholds"),
+    path("deadlines/", misc.deadlines_page, name="my-deadlines"),
+]

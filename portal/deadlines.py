@@ -150,15 +150,22 @@ def deadline_meet(
 ) -> list[Deadline]:
     """Mark the subject's open (or overdue) deadline(s) of `kind` as met at `at` (the real time
     the obligation was fulfilled — for a report entered after an outage, the time it was made).
-    `which`: "earliest" closes the earliest one, "all" closes every one, "due_after_at" closes
-    those not yet due at `at` plus the earliest overdue one. A recurring deadline creates its
-    next occurrence. Returns the deadlines closed."""
+    `which`: "earliest" closes the earliest one, "all" closes every one, "period" (alias
+    "due_after_at") closes the one whose period [starts_at, due_at] contains `at` — or, when
+    none does, the earliest one already due before `at` (met late). So each fulfilment meets
+    one occurrence of a recurring obligation and never a future one. A recurring deadline
+    creates its next occurrence. Returns the deadlines closed."""
     moment = at or timezone.now()
     with transaction.atomic():
         qs = open_deadlines(subject, kind).select_for_update().order_by("due_at", "pk")
         rows = list(qs)
         if which == "earliest":
             rows = rows[:1]
+        elif which in ("period", "due_after_at"):
+            current = [d for d in rows if d.starts_at <= moment <= d.due_at]
+            rows = current[:1] or [d for d in rows if d.due_at < moment][:1]
+        elif which != "all":
+            raise ValueError(f"unknown which={which!r}")
         closed = []
         for deadline in rows:
             Deadline.objects.filter(pk=deadline.pk).update(status=S.MET, met_at=moment)

@@ -77,7 +77,11 @@ class Deadline(models.Model):
 
     @property
     def was_late(self) -> bool:
-        return self.overdue_at is not None or (self.met_at is not None and self.met_at > self.due_at)
+        """Met after the due time — judged by the real time it was met (a report made by phone
+        during an outage and entered later keeps its real time), else: marked overdue."""
+        if self.met_at is not None:
+            return self.met_at > self.due_at
+        return self.overdue_at is not None
 
 
 class JobHeartbeat(models.Model):

@@ -1,0 +1,1 @@
+"""HTML pages of the disaster app (thin: parse, call a service or selector, render)."""
