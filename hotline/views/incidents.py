@@ -3,6 +3,8 @@ and, for natural disasters, linked to the disaster module."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,8 +22,13 @@ from portal.errors import DomainError, RuleViolation
 
 
 class LinkDisasterForm(forms.Form):
-    event_id = forms.IntegerField(label="灾情事件编号", min_value=1)
-    title = forms.CharField(label="事件名称（灾情模块未启用时填写）", required=False, max_length=200)
+    event_id = forms.TypedChoiceField(label="灾情事件", coerce=int)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from disaster.selectors import event_choices_for_linking
+
+        super().__init__(*args, **kwargs)
+        self.fields["event_id"].choices = [("", "请选择进行中的灾情事件"), *event_choices_for_linking()]
 
 
 @login_required

@@ -4,6 +4,7 @@ clock (time_machine)."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from hotline import services
 from hotline.models import Assignment, Order, Reply
@@ -294,24 +295,29 @@ def test_sudden_disaster_reported_at_once(make_order, people, units, persona):
     assert order.events.filter(action="incident_report").exists()
 
 
-def test_disaster_link_is_loose(make_order, people):
-    from django.apps import apps
+def test_disaster_incident_links_to_a_disaster_event(make_order, people, persona):
+    """A sudden natural disaster reported through 12345 is linked to the disaster module's
+    event; the link is by id with a title snapshot (no hard dependency between the apps)."""
+    from disaster.models import DisasterType
+    from disaster.selectors import event_choices_for_linking
+    from disaster.services import events as disaster_events
+    from portal.models import OrgUnit
 
-    order = make_order("received", subject="emergency-disaster", description="暴雨内涝")
-    try:
-        apps.get_model("disaster", "Event")
-        pytest.skip(
-            "the disaster app has its Event model: covered by the resolution test"
-        )  # pragma: no cover
-    except LookupError:
-        pass
-    linked = services.incident_link_disaster(
-        incident=order.incident, actor=people["supervisor"], event_id=42, title="2024-07 暴雨灾害"
+    started = timezone.now()
+    event = disaster_events.event_open(
+        actor=persona("city_yjj"), type=DisasterType.objects.get(code="flood"), title="2026-11 暴雨内涝",
+        started_at=started,
+        counties=[disaster_events.CountyStart(OrgUnit.objects.get(code="yicheng"), started, False)],
     )
-    assert linked.disaster_event_id == 42 and linked.disaster_event_title == "2024-07 暴雨灾害"
+    assert (event.pk, "2026-11 暴雨内涝") in event_choices_for_linking()
+    order = make_order("received", subject="emergency-disaster", description="暴雨内涝")
+    linked = services.incident_link_disaster(incident=order.incident, actor=people["supervisor"], event_id=event.pk)
+    assert linked.disaster_event_id == event.pk and linked.disaster_event_title == "2026-11 暴雨内涝"
+    with pytest.raises(RuleViolation, match="不存在"):
+        services.incident_link_disaster(incident=order.incident, actor=people["supervisor"], event_id=999_999)
     accident = make_order("received", subject="emergency-accident", description="车辆事故")
     with pytest.raises(RuleViolation):
-        services.incident_link_disaster(incident=accident.incident, actor=people["supervisor"], event_id=1)
+        services.incident_link_disaster(incident=accident.incident, actor=people["supervisor"], event_id=event.pk)
 
 
 def test_provincial_push_down_and_result_pushed_back(make_order, people, settings):
