@@ -12,7 +12,7 @@ from django.db.models import F, Q
 
 from disaster.models.events import Event
 from disaster.models.ledger import LedgerHousehold, LedgerPerson
-from disaster.models.relief_funds import MONEY, FundAccount, FundPurpose
+from disaster.models.relief_funds import FundAccount, FundPurpose
 
 
 class AidKind(models.TextChoices):
@@ -111,7 +111,7 @@ class AidAssessment(models.Model):
     severe_households = models.PositiveIntegerField("严重损坏户数", default=0)
     general_households = models.PositiveIntegerField("一般损坏户数", default=0)
     months = models.PositiveSmallIntegerField("救助期限（月）", null=True, blank=True)
-    amount_needed = models.DecimalField("资金需求（元）", default=0, **MONEY)
+    amount_needed = models.DecimalField("资金需求（元）", default=0, max_digits=14, decimal_places=2)
     note = models.TextField("评估说明", blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
@@ -130,13 +130,23 @@ class AidPlan(models.Model):
 
     programme = models.ForeignKey(AidProgramme, on_delete=models.PROTECT, related_name="plans")
     version = models.PositiveSmallIntegerField()
-    per_person_month = models.DecimalField("每人每月标准（元）", null=True, blank=True, **MONEY)
+    per_person_month = models.DecimalField(
+        "每人每月标准（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
     months = models.PositiveSmallIntegerField("救助月数", null=True, blank=True)
-    collapsed_amount = models.DecimalField("倒塌重建每户补助（元）", null=True, blank=True, **MONEY)
-    severe_amount = models.DecimalField("严重损坏每户补助（元）", null=True, blank=True, **MONEY)
-    general_amount = models.DecimalField("一般损坏维修每户补助（元）", null=True, blank=True, **MONEY)
-    per_person = models.DecimalField("每人补助标准（元）", null=True, blank=True, **MONEY)
-    budget = models.DecimalField("方案资金总额（元）", **MONEY)
+    collapsed_amount = models.DecimalField(
+        "倒塌重建每户补助（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    severe_amount = models.DecimalField(
+        "严重损坏每户补助（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    general_amount = models.DecimalField(
+        "一般损坏维修每户补助（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    per_person = models.DecimalField(
+        "每人补助标准（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    budget = models.DecimalField("方案资金总额（元）", max_digits=14, decimal_places=2)
     basis = models.CharField("依据（文号/会议）", max_length=200)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
@@ -183,12 +193,16 @@ class AidBeneficiary(models.Model):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    applied_amount = models.DecimalField("申请补助（元）", null=True, blank=True, **MONEY)
+    applied_amount = models.DecimalField(
+        "申请补助（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    approved_amount = models.DecimalField("审批补助（元）", null=True, blank=True, **MONEY)
+    approved_amount = models.DecimalField(
+        "审批补助（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
     approved_plan = models.ForeignKey(
         AidPlan,
         null=True,
@@ -201,7 +215,7 @@ class AidBeneficiary(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    paid = models.DecimalField("已发放（元）", default=0, **MONEY)
+    paid = models.DecimalField("已发放（元）", default=0, max_digits=14, decimal_places=2)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -261,8 +275,8 @@ class AidPayment(models.Model):
     )
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="payments")
     plan = models.ForeignKey(AidPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    entitled = models.DecimalField("应发金额（元）", **MONEY)
-    amount = models.DecimalField("发放金额（元）", **MONEY)
+    entitled = models.DecimalField("应发金额（元）", max_digits=14, decimal_places=2)
+    amount = models.DecimalField("发放金额（元）", max_digits=14, decimal_places=2)
     paid_on = models.DateField("发放日期")
     method = models.CharField("发放方式", max_length=6, choices=Method.choices, default=Method.BANK)
     reference = models.CharField("凭证号", max_length=60, blank=True)

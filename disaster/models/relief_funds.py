@@ -19,8 +19,6 @@ from django.db.models import F, Q
 
 from disaster.models.events import Event
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class FundSource(models.TextChoices):
     CENTRAL = "central", "中央"
@@ -40,7 +38,7 @@ class FundReceipt(models.Model):
 
     source = models.CharField("资金来源", max_length=12, choices=FundSource.choices)
     purpose = models.CharField("资金用途", max_length=16, choices=FundPurpose.choices)
-    amount = models.DecimalField("金额（元）", **MONEY)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
     document_no = models.CharField("下达文号", max_length=80)
     received_on = models.DateField("到账日期")
     event = models.ForeignKey(
@@ -82,7 +80,7 @@ class FundAllocation(models.Model):
     event = models.ForeignKey(
         Event, verbose_name="灾害过程", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField("金额（元）", **MONEY)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
     reason = models.TextField("分配依据（灾区申请和灾情核定情况）")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -148,9 +146,9 @@ class FundAccount(models.Model):
     allocation = models.OneToOneField(
         FundAllocation, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
-    credited = models.DecimalField("入账金额", **MONEY)
-    balance = models.DecimalField("余额", **MONEY)
-    committed = models.DecimalField("已审核待下达", default=0, **MONEY)
+    credited = models.DecimalField("入账金额", max_digits=14, decimal_places=2)
+    balance = models.DecimalField("余额", max_digits=14, decimal_places=2)
+    committed = models.DecimalField("已审核待下达", default=0, max_digits=14, decimal_places=2)
 
     class Meta:
         verbose_name = "救灾资金：账户"
@@ -185,7 +183,7 @@ class FundSpend(models.Model):
     purchases, transport of relocated people): insert-only, with what it paid for."""
 
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="spends")
-    amount = models.DecimalField("金额（元）", **MONEY)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
     description = models.CharField("用途说明", max_length=200)
     spent_on = models.DateField("支出日期")
     spent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -209,8 +207,8 @@ class FundEntry(models.Model):
 
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=14, choices=Kind.choices)
-    delta = models.DecimalField("变动金额", **MONEY)
-    balance_after = models.DecimalField("变动后余额", **MONEY)
+    delta = models.DecimalField("变动金额", max_digits=14, decimal_places=2)
+    balance_after = models.DecimalField("变动后余额", max_digits=14, decimal_places=2)
     allocation = models.ForeignKey(
         FundAllocation, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )

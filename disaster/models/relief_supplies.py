@@ -17,7 +17,6 @@ from django.db import models
 from django.db.models import Q
 
 from disaster.models.events import Event
-from disaster.models.relief_funds import MONEY
 
 
 class SupplyItem(models.Model):
@@ -72,12 +71,12 @@ class Warehouse(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return f"/disaster/relief/supplies/warehouses/{self.pk}/"
+
     @property
     def is_city(self) -> bool:
         return self.owner.kind == "city"
-
-    def get_absolute_url(self) -> str:
-        return f"/disaster/relief/supplies/warehouses/{self.pk}/"
 
 
 class StockLevel(models.Model):
@@ -178,7 +177,9 @@ class ReplenishObligation(models.Model):
         "portal.OrgUnit", verbose_name="被调用单位", on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField("状态", max_length=6, choices=Status.choices, default=Status.OPEN)
-    compensation = models.DecimalField("资金补偿（元）", null=True, blank=True, **MONEY)
+    compensation = models.DecimalField(
+        "资金补偿（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
     compensation_note = models.CharField("补偿说明", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     met_at = models.DateTimeField(null=True, blank=True)
