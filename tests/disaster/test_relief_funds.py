@@ -145,7 +145,7 @@ def test_reservations_never_promise_the_same_yuan_twice(clock, persona):
     czj = persona("city_czj")
     funds.allocation_decide(allocation=a, approve=True, reason="同意", actor=czj)
     funds.allocation_decide(allocation=b, approve=True, reason="同意", actor=czj)  # free exactly 0
-    with pytest.raises(RuleViolation, match="可用余额 0.00 元"):
+    with pytest.raises(RuleViolation, match=r"可用余额 0\.00 元"):
         funds.allocation_decide(allocation=c, approve=True, reason="同意", actor=czj)
     c.refresh_from_db()
     assert c.status == "proposed" and not FundDecision.objects.filter(allocation=c).exists()
@@ -215,7 +215,7 @@ def test_county_spending_to_exactly_zero_and_not_below(clock, persona):
         spent_on=date(2026, 7, 20),
         actor=persona("yicheng"),
     )
-    with pytest.raises(RuleViolation, match="不足 0.02"):
+    with pytest.raises(RuleViolation, match=r"不足 0\.02"):
         funds.fund_spend(
             account=lot,
             amount="0.02",
