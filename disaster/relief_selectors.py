@@ -237,7 +237,7 @@ def occupancy(user: Any, event: Event | None = None) -> dict[str, Any]:
         .annotate(
             shelters=Count("pk"),
             open=Count("pk", filter=Q(is_open=True)),
-            capacity=Sum("capacity"),
+            total_capacity=Sum("capacity"),
             open_capacity=Sum("capacity", filter=Q(is_open=True)),
             occupants=Sum("current_occupants", filter=Q(is_open=True)),
         )

@@ -610,15 +610,15 @@ def beneficiary_approve(*, beneficiary: AidBeneficiary, amount: Any, actor: Any)
     value = parse_amount(amount)
     plan = current_plan(b.programme)
     assert plan is not None  # an application needed one
-    standard = rr.reconstruction_standard(plan_standards(plan), b.assessed_damage).amount
     assert b.applied_amount is not None
-    check = rr.check_application(standard=standard, applied=value)
-    if not check.ok:
-        raise RuleViolation(errors={"amount": [check.message]})
     if value > b.applied_amount:
         raise RuleViolation(
             errors={"amount": [f"审批金额不能超过申请金额 {rr.fmt_money(b.applied_amount)} 元"]}
         )
+    standard = rr.reconstruction_standard(plan_standards(plan), b.assessed_damage).amount
+    check = rr.check_application(standard=standard, applied=value)
+    if not check.ok:
+        raise RuleViolation(errors={"amount": [check.message.replace("申请", "审批", 1)]})
     b.stage, b.approved_amount, b.approved_plan = ST.APPROVED, value, plan
     b.approved_at, b.approved_by = timezone.now(), actor
     b.save(update_fields=["stage", "approved_amount", "approved_plan", "approved_at", "approved_by"])
@@ -703,9 +703,9 @@ def payment_make(
         raise RuleViolation(errors={"paid_on": ["发放日期不能晚于今天"]})
     if method not in AidPayment.Method.values:
         raise RuleViolation(errors={"method": ["请选择发放方式"]})
-    programme = beneficiary.programme
-    _require_open(programme)
     b = _lock_b(beneficiary)  # lock order everywhere: beneficiaries, then the fund lot
+    programme = b.programme
+    _require_open(programme)
     lot = _fund_lot(programme, account, value)
     if b.voided_at:
         raise InvalidTransition("已移出名单")
@@ -753,6 +753,7 @@ def payments_pay_all(
     when the lot cannot cover it all)."""
     if not is_county_officer(actor, programme.county):
         raise PermissionDenied("由县区发放")
+    programme = _lock(programme)
     _require_open(programme)
     rows = list(
         AidBeneficiary.objects.select_for_update()
