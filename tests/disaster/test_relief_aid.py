@@ -101,14 +101,14 @@ def test_transitional_aid_plan_persons_payments_evaluation(clock, persona, open_
     with pytest.raises(RuleViolation, match="用途相符"):
         aid.payment_make(beneficiary=b1, amount="1800", account=wrong, actor=persona("yicheng"))
     lot = fund_county(persona, "yicheng", "transitional", "3000.00")
-    with pytest.raises(RuleViolation, match="本次最多 1,800.00 元"):
+    with pytest.raises(RuleViolation, match=r"本次最多 1,800\.00 元"):
         aid.payment_make(beneficiary=b1, amount="1800.01", actor=persona("yicheng"))
     with pytest.raises(PermissionDenied):
         aid.payment_make(beneficiary=b1, amount="100", actor=persona("xiping"))
     pay = aid.payment_make(beneficiary=b1, amount="1800.00", actor=persona("yicheng"), reference="一卡通-001")
     assert (pay.entitled, pay.plan, pay.ledger_person, pay.account) == (Decimal("1800.00"), plan, p1, lot)
     assert FundEntry.objects.get(payment=pay).balance_after == Decimal("1200.00")
-    with pytest.raises(RuleViolation, match="本次最多 0.00 元"):
+    with pytest.raises(RuleViolation, match=r"本次最多 0\.00 元"):
         aid.payment_make(beneficiary=b1, amount="0.01", actor=persona("yicheng"))
     # the rest does not fit in the lot: refused as a whole
     with pytest.raises(RuleViolation, match="没有余额足够"):
@@ -258,7 +258,7 @@ def test_reconstruction_assess_apply_approve_pay(clock, persona, open_event, sub
         },
         actor=persona("city_czj"),
     )
-    with pytest.raises(RuleViolation, match="超过补助标准 15,000.00 元"):
+    with pytest.raises(RuleViolation, match=r"超过补助标准 15,000\.00 元"):
         aid.beneficiary_apply(beneficiary=b, amount="15000.01", actor=persona("yicheng"))
     aid.beneficiary_apply(beneficiary=b, amount="15000.00", actor=persona("yicheng"))
     with pytest.raises(RuleViolation, match="不能超过申请金额"):
@@ -279,7 +279,7 @@ def test_reconstruction_assess_apply_approve_pay(clock, persona, open_event, sub
         aid.beneficiary_apply(beneficiary=g, amount="100", actor=persona("yicheng"))
     fund_county(persona, "yicheng", "reconstruction", "20000.00")
     aid.payment_make(beneficiary=b, amount="7000.00", actor=persona("yicheng"), reference="开工")
-    with pytest.raises(RuleViolation, match="本次最多 7,000.00 元"):
+    with pytest.raises(RuleViolation, match=r"本次最多 7,000\.00 元"):
         aid.payment_make(beneficiary=b, amount="7000.01", actor=persona("yicheng"))
     aid.payment_make(beneficiary=b, amount="7000.00", actor=persona("yicheng"), reference="竣工")
     b.refresh_from_db()
