@@ -45,6 +45,11 @@ from portal.models import Deadline, OrgUnit
 ZERO = Decimal("0.00")
 
 
+def _m(value: Decimal | None) -> Decimal:
+    """A sum of money as yuan with 2 places (SQLite's SUM drops the scale)."""
+    return rr.money(value or ZERO)
+
+
 # --- funds ------------------------------------------------------------------------------------
 
 
@@ -78,9 +83,9 @@ def fund_balances(user: Any) -> dict[str, Any]:
             BalanceRow(
                 (row["source"], row["purpose"]),
                 f"{src[row['source']]} · {pur[row['purpose']]}",
-                row["credited"],
-                row["balance"],
-                row["committed"],
+                _m(row["credited"]),
+                _m(row["balance"]),
+                _m(row["committed"]),
             )
         )
     county: list[BalanceRow] = []
@@ -94,8 +99,8 @@ def fund_balances(user: Any) -> dict[str, Any]:
             BalanceRow(
                 (str(row["county_id"]), row["purpose"], row["source"]),
                 f"{row['county__name']} · {pur[row['purpose']]} · {src[row['source']]}",
-                row["credited"],
-                row["balance"],
+                _m(row["credited"]),
+                _m(row["balance"]),
             )
         )
     return {
@@ -308,7 +313,7 @@ def programme_summary(programme: AidProgramme) -> ProgrammeSummary:
     summary = ProgrammeSummary(
         beneficiaries=agg["n"] or 0,
         persons=agg["persons"] or 0,
-        paid=agg["paid"] or ZERO,
+        paid=_m(agg["paid"]),
         payments=pays["n"] or 0,
         plan=plan,
         latest_assessment=programme.assessments.order_by("-pk").first(),
@@ -327,11 +332,10 @@ def programme_summary(programme: AidProgramme) -> ProgrammeSummary:
         else:
             summary.entitled = rr.money((plan.per_person or ZERO) * summary.persons)
     elif programme.kind == AidKind.RECONSTRUCTION:
-        summary.entitled = (
+        summary.entitled = _m(
             AidBeneficiary.objects.filter(programme=programme, voided_at__isnull=True).aggregate(
                 s=Sum("approved_amount")
             )["s"]
-            or ZERO
         )
     return summary
 
@@ -423,7 +427,7 @@ def summary_by_county(user: Any) -> dict[int, dict[str, Any]]:
         .values("county_id")
         .annotate(credited=Sum("credited"), balance=Sum("balance"))
     ):
-        out[row["county_id"]].update(credited=row["credited"], balance=row["balance"])
+        out[row["county_id"]].update(credited=_m(row["credited"]), balance=_m(row["balance"]))
     return out
 
 
