@@ -496,7 +496,11 @@ def obligation_replenish(
     or newly bought (a receipt). The obligation is met when every item is back."""
     if not is_office(actor):
         raise PermissionDenied("由调用的上级（市应急管理局）补充")
-    locked = ReplenishObligation.objects.select_for_update().select_related("warehouse").get(pk=obligation.pk)
+    locked = (
+        ReplenishObligation.objects.select_for_update(of=("self",))
+        .select_related("warehouse")
+        .get(pk=obligation.pk)
+    )
     if locked.status != ReplenishObligation.Status.OPEN:
         raise InvalidTransition("该补充/补偿义务已完成")
     parsed = parse_lines(lines)
