@@ -4,6 +4,7 @@ the winter-spring overview with its yearly deadlines, the relief home page, the 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -302,6 +303,8 @@ def winter_page(request: HttpRequest) -> HttpResponse:
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
             "rows": rows,
             "dates": dates,
+            "survey_by": timezone.localtime(dates.survey_due).date() - timedelta(days=1),
+            "needs_by": timezone.localtime(dates.needs_due).date() - timedelta(days=1),
             "params": params,
         },
     )
