@@ -358,3 +358,47 @@ def test_trace_page_names_every_step(world, web):
     assert world["person"].id_number not in page
     assert not AuditEntry.objects.filter(action="disaster.ledger.unmask").exists()
     assert OrgUnit.objects.get(code="yicheng")
+
+
+def test_relief_admin_is_read_only_but_the_catalogue(world, web):
+    admin = web("admin")
+    for model in (
+        "supplyitem",
+        "warehouse",
+        "stockmovement",
+        "supplyorder",
+        "replenishobligation",
+        "fundreceipt",
+        "fundallocation",
+        "fundentry",
+        "shelter",
+        "aidprogramme",
+        "aidpayment",
+    ):
+        assert admin.get(f"/admin/disaster/{model}/").status_code == 200, model
+    assert admin.get("/admin/disaster/fundallocation/add/").status_code == 403
+    assert admin.get("/admin/disaster/supplyitem/add/").status_code == 200
+
+
+def test_relief_demo_seed_is_idempotent(db):
+    from disaster import demo
+    from disaster.models import AidPayment, FundReceipt, Shelter, Warehouse
+    from portal.personas import PERSONAS, ensure_persona
+
+    for p in PERSONAS:
+        ensure_persona(p)
+    demo.seed()
+    counts = (
+        Warehouse.objects.count(),
+        FundReceipt.objects.count(),
+        Shelter.objects.count(),
+        AidPayment.objects.count(),
+    )
+    assert counts[0] == 4 and counts[1] == 4 and counts[2] == 5 and counts[3] > 0
+    demo.seed()
+    assert (
+        Warehouse.objects.count(),
+        FundReceipt.objects.count(),
+        Shelter.objects.count(),
+        AidPayment.objects.count(),
+    ) == counts
