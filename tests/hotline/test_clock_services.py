@@ -305,19 +305,25 @@ def test_disaster_incident_links_to_a_disaster_event(make_order, people, persona
 
     started = timezone.now()
     event = disaster_events.event_open(
-        actor=persona("city_yjj"), type=DisasterType.objects.get(code="flood"), title="2026-11 暴雨内涝",
+        actor=persona("city_yjj"),
+        type=DisasterType.objects.get(code="flood"),
+        title="2026-11 暴雨内涝",
         started_at=started,
         counties=[disaster_events.CountyStart(OrgUnit.objects.get(code="yicheng"), started, False)],
     )
     assert (event.pk, "2026-11 暴雨内涝") in event_choices_for_linking()
     order = make_order("received", subject="emergency-disaster", description="暴雨内涝")
-    linked = services.incident_link_disaster(incident=order.incident, actor=people["supervisor"], event_id=event.pk)
+    linked = services.incident_link_disaster(
+        incident=order.incident, actor=people["supervisor"], event_id=event.pk
+    )
     assert linked.disaster_event_id == event.pk and linked.disaster_event_title == "2026-11 暴雨内涝"
     with pytest.raises(RuleViolation, match="不存在"):
         services.incident_link_disaster(incident=order.incident, actor=people["supervisor"], event_id=999_999)
     accident = make_order("received", subject="emergency-accident", description="车辆事故")
     with pytest.raises(RuleViolation):
-        services.incident_link_disaster(incident=accident.incident, actor=people["supervisor"], event_id=event.pk)
+        services.incident_link_disaster(
+            incident=accident.incident, actor=people["supervisor"], event_id=event.pk
+        )
 
 
 def test_provincial_push_down_and_result_pushed_back(make_order, people, settings):
