@@ -7,6 +7,7 @@ from datetime import date
 from django.db import migrations
 
 from assistance import rulekeys
+from portal.dbguards import insert_only
 from portal.rulesets import ruleset_seed
 
 EXTRA_DEPARTMENTS = [("zgh", "市总工会"), ("cl", "市残疾人联合会")]
@@ -58,35 +59,6 @@ def seed(apps, schema_editor):
     )
 
 
-def triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(
-        """
-        CREATE OR REPLACE FUNCTION assistance_insert_only() RETURNS trigger AS $$
-        BEGIN
-          RAISE EXCEPTION '% is insert-only (% refused)', TG_TABLE_NAME, TG_OP;
-        END $$ LANGUAGE plpgsql;
-        """,
-        params=None,  # the literal % of RAISE must not be taken for a placeholder
-    )
-    for table in INSERT_ONLY:
-        schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table};"
-            f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION assistance_insert_only();",
-            params=None,
-        )
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in INSERT_ONLY:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table};")
-    schema_editor.execute("DROP FUNCTION IF EXISTS assistance_insert_only();")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("assistance", "0001_initial"),
@@ -94,5 +66,5 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RunPython(seed, migrations.RunPython.noop),
-        migrations.RunPython(triggers, drop_triggers),
+        insert_only(*INSERT_ONLY),
     ]

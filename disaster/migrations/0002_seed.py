@@ -3,6 +3,7 @@
 from django.db import migrations
 
 from disaster.rules import defaults
+from portal.dbguards import insert_only
 from portal.rulesets import ruleset_seed
 
 TYPES = [
@@ -58,53 +59,10 @@ GUARD_TABLES = [
     "disaster_levelchange",
 ]
 
-PG_CREATE = """
-CREATE OR REPLACE FUNCTION disaster_insert_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION '% rows are insert-only (submitted reports and decisions are never changed; id %)',
-    TG_TABLE_NAME, OLD.id;
-END $$ LANGUAGE plpgsql;
-""" + "".join(
-    f"""
-DROP TRIGGER IF EXISTS {t}_insert_only ON {t};
-CREATE TRIGGER {t}_insert_only BEFORE UPDATE OR DELETE ON {t}
-  FOR EACH ROW EXECUTE FUNCTION disaster_insert_only();
-"""
-    for t in GUARD_TABLES
-)
-PG_DROP = "".join(f"DROP TRIGGER IF EXISTS {t}_insert_only ON {t};\n" for t in GUARD_TABLES) + (
-    "DROP FUNCTION IF EXISTS disaster_insert_only();"
-)
-
-
-def guard(apps, schema_editor):
-    """Submitted reports, their rows and decisions are insert-only. PostgreSQL refuses UPDATE and
-    DELETE; SQLite refuses UPDATE (its test flush deletes rows, so DELETE stays allowed there)."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:  # no parameters: '%' is plpgsql's own
-            cursor.execute(PG_CREATE)
-    elif vendor == "sqlite":
-        for table in GUARD_TABLES:
-            schema_editor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_insert_only BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} rows are insert-only'); END;"
-            )
-
-
-def unguard(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(PG_DROP)
-    elif vendor == "sqlite":
-        for table in GUARD_TABLES:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only")
-
-
 class Migration(migrations.Migration):
     dependencies = [("disaster", "0001_initial"), ("portal", "0002_seed_roles_and_org")]
     operations = [
         migrations.RunPython(seed, migrations.RunPython.noop),
-        migrations.RunPython(guard, unguard),
+        # Submitted reports, their rows and decisions are insert-only (SQLite: updates refused).
+        insert_only(*GUARD_TABLES, sqlite_refuses_update=True),
     ]

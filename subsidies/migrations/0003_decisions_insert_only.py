@@ -8,37 +8,10 @@ test checks both layers."""
 
 from django.db import migrations
 
+from portal.dbguards import insert_only
+
 TABLES = ["subsidies_decision", "subsidies_capledgerentry"]
-
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION subsidies_insert_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION '% rows are insert-only (% refused)', TG_TABLE_NAME, TG_OP;
-END $$ LANGUAGE plpgsql;
-"""
-
-
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION, params=None)  # literal % in the PL/pgSQL text
-        for table in TABLES:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table};")
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION subsidies_insert_only();"
-            )
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in TABLES:
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table};")
-    if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS subsidies_insert_only();")
-
 
 class Migration(migrations.Migration):
     dependencies = [("subsidies", "0002_seed_catalogue")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [insert_only(*TABLES)]

@@ -5,20 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
-def insert_only(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE TRIGGER subsidies_attachment_insert_only BEFORE UPDATE OR DELETE ON subsidies_attachment "
-            "FOR EACH ROW EXECUTE FUNCTION subsidies_insert_only();",
-            params=None,
-        )
-
-
-def drop_insert_only(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP TRIGGER IF EXISTS subsidies_attachment_insert_only ON subsidies_attachment;", params=None)
-
+from portal.dbguards import insert_only
 
 
 class Migration(migrations.Migration):
@@ -47,5 +34,5 @@ class Migration(migrations.Migration):
                 'ordering': ['application_id', 'id'],
             },
         ),
-        migrations.RunPython(insert_only, drop_insert_only),
+        insert_only("subsidies_attachment"),
     ]
