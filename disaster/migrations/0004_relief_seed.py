@@ -12,6 +12,7 @@ and the database guards of the relief ledgers:
 from django.db import migrations
 
 from disaster.rules import relief_defaults as rd
+from portal.dbguards import insert_only
 from portal.rulesets import ruleset_seed
 
 ITEMS = [
@@ -76,23 +77,7 @@ INSERT_ONLY = [
     "disaster_aidevaluation",
 ]
 
-PG_CREATE = (
-    """
-CREATE OR REPLACE FUNCTION disaster_relief_insert_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION '% rows are insert-only (relief ledgers are never changed; id %)',
-    TG_TABLE_NAME, OLD.id;
-END $$ LANGUAGE plpgsql;
-"""
-    + "".join(
-        f"""
-DROP TRIGGER IF EXISTS {t}_insert_only ON {t};
-CREATE TRIGGER {t}_insert_only BEFORE UPDATE OR DELETE ON {t}
-  FOR EACH ROW EXECUTE FUNCTION disaster_relief_insert_only();
-"""
-        for t in INSERT_ONLY
-    )
-    + """
+PG_CREATE = """
 CREATE OR REPLACE FUNCTION disaster_stock_level_matches() RETURNS trigger AS $$
 DECLARE
   latest bigint;
@@ -134,44 +119,31 @@ DROP TRIGGER IF EXISTS disaster_fundaccount_matches ON disaster_fundaccount;
 CREATE CONSTRAINT TRIGGER disaster_fundaccount_matches AFTER INSERT OR UPDATE ON disaster_fundaccount
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION disaster_fund_account_matches();
 """
-)
 
-PG_DROP = (
-    "".join(f"DROP TRIGGER IF EXISTS {t}_insert_only ON {t};\n" for t in INSERT_ONLY)
-    + "DROP FUNCTION IF EXISTS disaster_relief_insert_only();\n"
-    + "DROP TRIGGER IF EXISTS disaster_stocklevel_matches ON disaster_stocklevel;\n"
-    + "DROP FUNCTION IF EXISTS disaster_stock_level_matches();\n"
-    + "DROP TRIGGER IF EXISTS disaster_fundaccount_matches ON disaster_fundaccount;\n"
-    + "DROP FUNCTION IF EXISTS disaster_fund_account_matches();\n"
-)
+PG_DROP = """
+DROP TRIGGER IF EXISTS disaster_stocklevel_matches ON disaster_stocklevel;
+DROP FUNCTION IF EXISTS disaster_stock_level_matches();
+DROP TRIGGER IF EXISTS disaster_fundaccount_matches ON disaster_fundaccount;
+DROP FUNCTION IF EXISTS disaster_fund_account_matches();
+"""
 
 
-def guard(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:  # no parameters: '%' is plpgsql's own
-            cursor.execute(PG_CREATE)
-    elif vendor == "sqlite":
-        for table in INSERT_ONLY:
-            schema_editor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_insert_only BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} rows are insert-only'); END;"
-            )
+def balances_match(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_CREATE, params=None)  # the literal % belong to PL/pgSQL
 
 
-def unguard(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(PG_DROP)
-    elif vendor == "sqlite":
-        for table in INSERT_ONLY:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only")
+def balances_unmatch(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_DROP, params=None)
 
 
 class Migration(migrations.Migration):
     dependencies = [("disaster", "0003_relief"), ("portal", "0002_seed_roles_and_org")]
     operations = [
         migrations.RunPython(seed, migrations.RunPython.noop),
-        migrations.RunPython(guard, unguard),
+        # The relief ledgers are insert-only (SQLite: updates refused) …
+        insert_only(*INSERT_ONLY, sqlite_refuses_update=True),
+        # … and no balance changes without its ledger row (PostgreSQL, checked at commit).
+        migrations.RunPython(balances_match, balances_unmatch),
     ]
