@@ -47,5 +47,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Winter-spring relief (disaster plan 6.3): from 1 September open each affected county's yearly
     # survey with its deadlines (survey started, needs by 15 October). Hourly: idle outside the
     # season (one rule lookup), opens within an hour of the date and picks up counties hit later.
-    "disaster.winter_spring_open": {"task": "disaster.tasks.winter_spring_open", "schedule": crontab(minute=23)},
+    "disaster.winter_spring_open": {
+        "task": "disaster.tasks.winter_spring_open",
+        "schedule": crontab(minute=23),
+    },
 }
