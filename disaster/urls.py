@@ -34,6 +34,7 @@ urlpatterns = [
     path("events/<int:pk>/adjustment/", events.adjustment, name="adjustment"),
     path("events/<int:pk>/county-level/", events.county_level, name="county-level"),
     path("events/<int:pk>/ledger/", misc.ledger, name="ledger"),
+    path("events/<int:pk>/ledger.xlsx", relief_aid.ledger_export, name="ledger-export"),
     path("events/<int:pk>/export/aggregate.<str:fmt>", exports.export_aggregate, name="export-aggregate"),
     path("events/<int:pk>/export/reports.<str:fmt>", exports.export_reports, name="export-reports"),
     path("reports/<int:pk>/", filing.report_detail, name="report"),

@@ -402,3 +402,50 @@ def test_relief_demo_seed_is_idempotent(db):
         Shelter.objects.count(),
         AidPayment.objects.count(),
     ) == counts
+
+
+def test_relief_ledger_export_masks_and_scopes(world, web):
+    url = f"/disaster/events/{world['event'].pk}/ledger.xlsx"
+    response = web("yicheng").get(url)
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.content), read_only=True)
+    persons = [list(r) for r in wb["人员"].iter_rows(values_only=True)]
+    households = [list(r) for r in wb["住房户"].iter_rows(values_only=True)]
+    assert persons[2][5] == "王秀英" and "*" in persons[2][8]
+    assert households[1][4] == "张建国" and world["household"].id_number not in str(households)
+    assert web("xiping").get(url).status_code == 404
+    assert web("outsider").get(url).status_code == 404
+    assert (
+        "导出救助台账" in web("yicheng").get(f"/disaster/events/{world['event'].pk}/ledger/").content.decode()
+    )
+
+
+def test_hot_relief_pages_do_not_query_per_row(world, web, persona):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = web("city_yjj")
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    urls = (f"{R}/supplies/orders/", f"{R}/funds/", f"{R}/shelters/", f"{R}/aid/")
+    before = {u: count(u) for u in urls}
+    county = world["lot"].county
+    for i in range(5):
+        sup.order_create(
+            event=world["event"],
+            county=county,
+            warehouse=world["city"],
+            lines={item("tent").pk: 1},
+            destination=f"点{i}",
+            actor=persona("city_yjj"),
+        )
+        fund_county(persona, "yicheng", "emergency", "10.00")
+        shelter = shel.shelter_create(
+            name=f"场所{i}", kind="park", county=county, capacity=100, actor=persona("yicheng")
+        )
+        shel.shelter_open(shelter=shelter, event=world["event"], actor=persona("yicheng"))
+    assert {u: count(u) for u in urls} == before
