@@ -370,3 +370,111 @@ def test_relief_lists_do_not_query_per_row(clock, api, persona, open_event):
     with CaptureQueriesContext(connection) as many:
         assert len(client.get(f"{BASE}/fund-allocations/").json()["results"]) == 8
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+LISTS = [
+    "fund-receipts",
+    "fund-allocations",
+    "fund-accounts",
+    "fund-entries",
+    "supply-items",
+    "warehouses",
+    "stock-movements",
+    "supply-orders",
+    "obligations",
+    "shelters",
+    "aid-programmes",
+    "aid-beneficiaries",
+    "aid-payments",
+]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_outsider_sees_no_relief_rows_and_cannot_create(clock, api, persona, name):
+    outsider = api("outsider")
+    response = outsider.get(f"{BASE}/{name}/")
+    assert response.status_code == 200 and response.json()["results"] == []
+    assert outsider.get(f"{BASE}/{name}/1/").status_code == 404
+    created = outsider.post(f"{BASE}/{name}/", {}, format="json")
+    assert created.status_code in (400, 403, 404, 405)
+    assert api(None).get(f"{BASE}/{name}/").status_code == 401
+
+
+def test_outsider_gets_404_on_every_relief_object_and_action(clock, api, persona, open_event, submit):
+    from tests.disaster.relief_helpers import person
+
+    event = open_event("yicheng")
+    verify(event, "yicheng", persona, submit)
+    lot = fund_county(persona, "yicheng", "transitional", "5000.00")
+    wh = store(persona, "yicheng", "yc-1", {"tent": 5})
+    order = (
+        api("yicheng")
+        .post(
+            f"{BASE}/supply-orders/",
+            {
+                "event": event.pk,
+                "county": _unit("yicheng"),
+                "warehouse": wh.pk,
+                "destination": "x",
+                "lines": [{"item": item("tent").pk, "quantity": 1}],
+            },
+            format="json",
+        )
+        .json()["id"]
+    )
+    shelter = (
+        api("yicheng")
+        .post(
+            f"{BASE}/shelters/",
+            {"name": "x", "kind": "park", "county": _unit("yicheng"), "capacity": 10},
+            format="json",
+        )
+        .json()["id"]
+    )
+    programme = (
+        api("yicheng")
+        .post(
+            f"{BASE}/aid-programmes/",
+            {"kind": "transitional", "county": _unit("yicheng"), "event": event.pk},
+            format="json",
+        )
+        .json()["id"]
+    )
+    api("city_yjj").post(
+        f"{BASE}/aid-programmes/{programme}/plans/",
+        {"per_person_month": "100", "months": 1, "budget": "100", "basis": "x"},
+        format="json",
+    )
+    p = person(event, "yicheng", persona, "甲", 1)
+    api("yicheng").post(
+        f"{BASE}/aid-programmes/{programme}/beneficiaries/", {"ledger_person": p.pk}, format="json"
+    )
+    b = api("yicheng").get(f"{BASE}/aid-beneficiaries/?programme={programme}").json()["results"][0]["id"]
+    pay = (
+        api("yicheng")
+        .post(f"{BASE}/aid-beneficiaries/{b}/pay/", {"amount": "100"}, format="json")
+        .json()["id"]
+    )
+    targets = [
+        ("get", f"fund-allocations/{lot.allocation_id}/"),
+        ("post", f"fund-allocations/{lot.allocation_id}/withdraw/"),
+        ("get", f"fund-accounts/{lot.pk}/"),
+        ("post", f"fund-accounts/{lot.pk}/spend/"),
+        ("get", f"warehouses/{wh.pk}/"),
+        ("post", f"warehouses/{wh.pk}/receive/"),
+        ("get", f"supply-orders/{order}/"),
+        ("post", f"supply-orders/{order}/confirm/"),
+        ("get", f"shelters/{shelter}/"),
+        ("post", f"shelters/{shelter}/count/"),
+        ("get", f"aid-programmes/{programme}/"),
+        ("post", f"aid-programmes/{programme}/submit/"),
+        ("get", f"aid-beneficiaries/{b}/"),
+        ("post", f"aid-beneficiaries/{b}/pay/"),
+        ("get", f"aid-payments/{pay}/"),
+        ("get", f"aid-payments/{pay}/trace/"),
+    ]
+    for client_name in ("outsider", "xiping"):
+        client = api(client_name)
+        for method, path in targets:
+            response = getattr(client, method)(f"{BASE}/{path}", {}, format="json")
+            assert response.status_code == 404, (client_name, method, path, response.status_code)
