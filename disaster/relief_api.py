@@ -80,6 +80,7 @@ class ReliefViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
 
     policy: Any
     filters: dict[str, str] = {}
+    numeric: tuple[str, ...] = ()  # plain integer lookups (a non-number matches nothing)
     related: tuple[str, ...] = ()
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -90,7 +91,7 @@ class ReliefViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalGene
             value = self.request.query_params.get(param)
             if value in (None, ""):
                 continue
-            if lookup.endswith("_id") or lookup.endswith("__pk"):
+            if lookup.endswith("_id") or lookup.endswith("__pk") or lookup in self.numeric:
                 number = _int(value)
                 if number is None:
                     return qs.none()
@@ -994,6 +995,7 @@ class AidProgrammeViewSet(ReliefViewSet):
     serializer_class = DisasterReliefProgrammeOut
     policy = AidProgrammePolicy()
     filters = {"kind": "kind", "county": "county_id", "year": "year", "event": "event_id", "status": "status"}
+    numeric = ("year",)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "with_summary": self.action != "list"}

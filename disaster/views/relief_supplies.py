@@ -20,7 +20,7 @@ from disaster.relief_forms import OrderForm, WarehouseForm
 from disaster.services import relief_supplies as sup
 from disaster.services.common import is_office
 from disaster.services.relief_common import is_county_officer
-from disaster.views.relief_common import events_open_for, require_relief_user, show_error
+from disaster.views.relief_common import events_open_for, int_or_none, require_relief_user, show_error
 from portal.errors import DomainError, RuleViolation
 from portal.exports import xlsx_response
 from portal.models import OrgUnit
@@ -126,7 +126,9 @@ def warehouse_page(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, "已调整库存")
             elif action == "transfer":
-                target = Warehouse.objects.filter(pk=request.POST.get("target") or 0, active=True).first()
+                target = Warehouse.objects.filter(
+                    pk=int_or_none(request.POST.get("target")) or 0, active=True
+                ).first()
                 if target is None:
                     raise RuleViolation(errors={"target": ["请选择调入仓库"]})
                 lines, errors = _quantities(request.POST, items, prefix="t-")

@@ -478,3 +478,17 @@ def test_outsider_gets_404_on_every_relief_object_and_action(clock, api, persona
         for method, path in targets:
             response = getattr(client, method)(f"{BASE}/{path}", {}, format="json")
             assert response.status_code == 404, (client_name, method, path, response.status_code)
+
+
+def test_bad_filters_match_nothing_rather_than_fail(clock, api):
+    client = api("city_yjj")
+    for query in (
+        "aid-programmes/?year=abc",
+        "aid-programmes/?county=x",
+        "shelters/?open=maybe",
+        "fund-allocations/?status=nonsense",
+        "stock-movements/?warehouse=-1",
+    ):
+        response = client.get(f"{BASE}/{query}")
+        assert response.status_code == 200, query
+        assert response.json()["results"] == []

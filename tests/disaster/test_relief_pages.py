@@ -449,3 +449,79 @@ def test_hot_relief_pages_do_not_query_per_row(world, web, persona):
         )
         shel.shelter_open(shelter=shelter, event=world["event"], actor=persona("yicheng"))
     assert {u: count(u) for u in urls} == before
+
+
+@pytest.mark.parametrize("username", ["yicheng", "city_yjj", "city_czj"])
+def test_garbage_input_never_gives_a_500(world, web, username):
+    client = web(username)
+    junk = {
+        "amount": "一百",
+        "reason": "",
+        "document_no": "",
+        "delta": "x",
+        "item": "x",
+        "target": "abc",
+        "source": "abc",
+        "ledger": "p-abc",
+        "beneficiary": "abc",
+        "occupants": "many",
+        "at": "yesterday",
+        "event": "abc",
+        "county": "abc",
+        "warehouse": "abc",
+        "receipt": "abc",
+        "kind": "?",
+        "capacity": "-",
+        "persons": "-1",
+        "months": "0",
+        "budget": "1.234",
+        "basis": "",
+        "stage": "x",
+        "level": "x",
+        "rating": "x",
+        "score": "abc",
+        "damage": "x",
+        "mode": "x",
+        "method": "x",
+        "note": "",
+        f"q-{item('tent').pk}": "abc",
+        f"r-{item('tent').pk}": "abc",
+        f"p-{item('tent').pk}": "-3",
+        f"t-{item('tent').pk}": "1.5",
+        "spent_on": "never",
+        "received_on": "2026-13-40",
+    }
+    pages = {
+        f"{R}/funds/": ["receipt", "allocate", "bogus"],
+        f"{R}/funds/allocations/{world['lot'].allocation_id}/": [
+            "approve",
+            "reject",
+            "disburse",
+            "withdraw",
+            "spend",
+        ],
+        f"{R}/supplies/": [""],
+        f"{R}/supplies/warehouses/{world['yc'].pk}/": ["receive", "adjust", "transfer", "bogus"],
+        f"{R}/supplies/orders/": [""],
+        f"{R}/supplies/orders/{world['order'].pk}/": ["confirm", "replenish", "compensate", "bogus"],
+        f"{R}/shelters/": [""],
+        f"{R}/shelters/{world['shelter'].pk}/": ["count", "open", "bogus"],
+        f"{R}/aid/": [""],
+        f"{R}/aid/{world['programme'].pk}/": [
+            "assess",
+            "plan",
+            "add",
+            "b_assess",
+            "b_apply",
+            "b_approve",
+            "b_pay",
+            "b_void",
+            "pay_all",
+            "evaluate",
+            "bogus",
+        ],
+    }
+    for url, actions in pages.items():
+        for action in actions:
+            response = client.post(url, {**junk, "action": action})
+            assert response.status_code in (302, 400, 403, 404), (username, url, action, response.status_code)
