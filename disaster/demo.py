@@ -226,4 +226,7 @@ def seed(stdout: Any = None) -> list[tuple[str, str]]:
     _roster()
     _flood()
     _drought()
+    from disaster import relief_demo
+
+    relief_demo.seed(stdout)
     return [(p.username, p.description) for p in APP_PERSONAS]

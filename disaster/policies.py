@@ -248,3 +248,167 @@ class DutyShiftPolicy(Policy[DutyShift]):
             return qs
         units = Membership.objects.active().filter(user=user).values("unit_id")
         return qs.filter(unit_id__in=units)
+
+
+# --- relief (issue 4) ------------------------------------------------------------------------
+# County officers see their own county's allocations, lots, stores, orders, shelters and aid;
+# city-level receipts, lots and stores are the city's (county officers get 404). City viewers see
+# everything read-only; who may act is decided by the services (and `can` below for pages/API).
+
+
+from disaster.models import (  # noqa: E402
+    AidBeneficiary,
+    AidPayment,
+    AidProgramme,
+    FundAccount,
+    FundAllocation,
+    FundEntry,
+    FundReceipt,
+    ReplenishObligation,
+    Shelter,
+    StockMovement,
+    SupplyOrder,
+    Warehouse,
+)
+
+
+class FundReceiptPolicy(Policy[FundReceipt]):
+    model = FundReceipt
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[FundReceipt]:
+        qs = FundReceipt.objects.select_related("event")
+        return qs if is_city_viewer(user) else qs.none()
+
+
+class FundAllocationPolicy(Policy[FundAllocation]):
+    model = FundAllocation
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[FundAllocation]:
+        return _scoped(FundAllocation.objects.select_related("county", "receipt", "event"), user)
+
+    def can(self, user: Any, action: str, obj: FundAllocation) -> bool:
+        from disaster.services.relief_common import is_finance
+
+        if action == "view":
+            return self.scope(user).filter(pk=obj.pk).exists()
+        if action in ("decide", "disburse"):
+            return is_finance(user)
+        if action == "withdraw":
+            return is_office(user)
+        return False
+
+
+class FundAccountPolicy(Policy[FundAccount]):
+    model = FundAccount
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[FundAccount]:
+        return _scoped(FundAccount.objects.select_related("county", "receipt", "allocation"), user)
+
+
+class FundEntryPolicy(Policy[FundEntry]):
+    model = FundEntry
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[FundEntry]:
+        return _scoped(FundEntry.objects.all(), user, field="account__county")
+
+
+class AidPaymentPolicy(Policy[AidPayment]):
+    model = AidPayment
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[AidPayment]:
+        return _scoped(AidPayment.objects.all(), user)
+
+
+class WarehousePolicy(Policy[Warehouse]):
+    model = Warehouse
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[Warehouse]:
+        return _scoped(Warehouse.objects.select_related("owner"), user, field="owner")
+
+
+class StockMovementPolicy(Policy[StockMovement]):
+    model = StockMovement
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[StockMovement]:
+        return _scoped(StockMovement.objects.all(), user, field="warehouse__owner")
+
+
+class SupplyOrderPolicy(Policy[SupplyOrder]):
+    """Orders to the user's county, and orders drawn on the user's stores."""
+
+    model = SupplyOrder
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[SupplyOrder]:
+        qs = SupplyOrder.objects.select_related(
+            "event", "county", "warehouse", "warehouse__owner", "issuing_unit"
+        )
+        if not _authenticated(user):
+            return qs.none()
+        to_county = county_q(user, "county")
+        if to_county is None:
+            return qs
+        from_store = county_q(user, "warehouse__owner")
+        return qs.filter(to_county | from_store) if from_store is not None else qs.filter(to_county)
+
+    def can(self, user: Any, action: str, obj: SupplyOrder) -> bool:
+        from disaster.services.relief_common import is_county_officer
+
+        if action == "view":
+            return self.scope(user).filter(pk=obj.pk).exists()
+        if action == "confirm":
+            return is_county_officer(user, obj.county)
+        if action == "settle":
+            return is_office(user)
+        return False
+
+
+class ObligationPolicy(Policy[ReplenishObligation]):
+    model = ReplenishObligation
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[ReplenishObligation]:
+        return _scoped(
+            ReplenishObligation.objects.select_related("order", "warehouse", "owed_by", "owed_to"),
+            user,
+            field="owed_to",
+        )
+
+    def can(self, user: Any, action: str, obj: ReplenishObligation) -> bool:
+        if action == "view":
+            return self.scope(user).filter(pk=obj.pk).exists()
+        if action == "settle":
+            return is_office(user)
+        return False
+
+
+class ShelterPolicy(Policy[Shelter]):
+    model = Shelter
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[Shelter]:
+        return _scoped(
+            Shelter.objects.select_related("county", "township", "managed_by", "current_event"), user
+        )
+
+    def can(self, user: Any, action: str, obj: Shelter) -> bool:
+        from disaster.services.relief_shelters import may_manage_shelter
+
+        if action == "view":
+            return self.scope(user).filter(pk=obj.pk).exists()
+        if action == "manage":
+            return may_manage_shelter(user, obj)
+        return False
+
+
+class AidProgrammePolicy(Policy[AidProgramme]):
+    model = AidProgramme
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[AidProgramme]:
+        return _scoped(AidProgramme.objects.select_related("county", "event"), user)
+
+
+class AidBeneficiaryPolicy(Policy[AidBeneficiary]):
+    model = AidBeneficiary
+
+    def scope(self, user: Any, action: str = "view") -> models.QuerySet[AidBeneficiary]:
+        return _scoped(
+            AidBeneficiary.objects.select_related("programme", "ledger_person", "ledger_household"), user
+        )

@@ -52,6 +52,16 @@ def register_all() -> None:
             sms=kind in c.URGENT_KINDS,
             extra_recipients=_on_duty,
         )
+    from disaster.services import relief_common as rc
+
+    for kind in rc.RELIEF_COUNTY_KINDS:
+        register_kind(kind, label=rc.RELIEF_KIND_LABELS[kind], notify_roles=[COUNTY_OFFICER])
+    for kind in rc.RELIEF_CITY_KINDS:
+        register_kind(
+            kind,
+            label=rc.RELIEF_KIND_LABELS[kind],
+            notify_roles=[CITY_STAFF, DR_OFFICE_DEPUTY, DR_OFFICE_DIRECTOR],
+        )
     section = "灾情报送"
     nav.register(
         nav.NavItem(section, "灾情总览", "disaster:dashboard", roles=CITY_ROLES, order=10),
@@ -76,6 +86,28 @@ def register_all() -> None:
             "disaster:thresholds",
             roles=(CITY_ADMIN, CITY_STAFF, *DR_ROLES),
             order=70,
+        ),
+    )
+    relief = "救灾资源与灾后救助"
+    nav.register(
+        nav.NavItem(
+            relief, "救灾资源总览", "disaster:relief-home", roles=(COUNTY_OFFICER, *CITY_ROLES), order=10
+        ),
+        nav.NavItem(
+            relief, "救灾资金", "disaster:relief-funds", roles=(COUNTY_OFFICER, *CITY_ROLES), order=20
+        ),
+        nav.NavItem(
+            relief, "救灾物资", "disaster:relief-supplies", roles=(COUNTY_OFFICER, *CITY_ROLES), order=30
+        ),
+        nav.NavItem(
+            relief, "物资调拨单", "disaster:relief-orders", roles=(COUNTY_OFFICER, *CITY_ROLES), order=40
+        ),
+        nav.NavItem(
+            relief, "应急避难场所", "disaster:relief-shelters", roles=(COUNTY_OFFICER, *CITY_ROLES), order=50
+        ),
+        nav.NavItem(relief, "灾后救助", "disaster:relief-aid", roles=(COUNTY_OFFICER, *CITY_ROLES), order=60),
+        nav.NavItem(
+            relief, "冬春救助", "disaster:relief-winter", roles=(COUNTY_OFFICER, *CITY_ROLES), order=70
         ),
     )
     from disaster.views.panels import dashboard_panel

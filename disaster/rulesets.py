@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from disaster.rules import defaults
+from disaster.rules import defaults, relief_defaults
 from portal import rulesets
 
 LEVEL_ENUM = ["IV", "III", "II", "I"]
@@ -93,6 +93,90 @@ RESPONSE_TASKS_SCHEMA: dict[str, Any] = {
 }
 
 
+_monthday: dict[str, Any] = {"type": "string", "pattern": r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"}
+_damage: dict[str, Any] = {"type": "array", "items": {"enum": ["collapsed", "severe", "general", "none"]}}
+
+RELIEF_SUPPLIES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["replenish_days", "receipt_hours"],
+    "additionalProperties": False,
+    "properties": {
+        "replenish_days": {"type": "integer", "minimum": 1},
+        "receipt_hours": {"type": "number", "exclusiveMinimum": 0},
+    },
+}
+
+WINTER_SPRING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["survey_start", "survey_started_by", "needs_due", "late_days", "open_for"],
+    "additionalProperties": False,
+    "properties": {
+        "survey_start": _monthday,
+        "survey_started_by": _monthday,
+        "needs_due": _monthday,
+        "late_days": {"type": "integer", "minimum": 0},
+        "open_for": {"enum": ["affected", "all"]},
+    },
+}
+
+RELIEF_AID_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["transitional_categories", "reconstruction_damage", "winter_spring_households"],
+    "additionalProperties": False,
+    "properties": {
+        "transitional_categories": {"type": "array", "items": {"enum": ["dead", "missing", "needs_aid"]}},
+        "reconstruction_damage": _damage,
+        "winter_spring_households": {
+            "type": "object",
+            "required": ["needs_aid", "damage"],
+            "properties": {"needs_aid": {"type": "boolean"}, "damage": _damage},
+        },
+        "require_city_response": {"type": "boolean"},
+    },
+}
+
+
+def register_relief() -> None:
+    rulesets.register(
+        relief_defaults.RELIEF_SUPPLIES_KEY,
+        title="救灾物资调拨与调用补偿时限",
+        schema=RELIEF_SUPPLIES_SCHEMA,
+        source="驻政办〔2024〕17号 7.2.5",
+        help="replenish_days：上级调用下级储备物资后补充或资金补偿的期限（自然日）；receipt_hours：调拨物资确认接收期限（小时）。",
+        readings=[
+            "7.2.5 只规定“调用后给予补充或给予资金补偿”，未规定期限：默认 30 日，可调整。",
+            "调拨单由接收县区确认接收，默认 48 小时内（原文未规定，可调整）。",
+            "“上级调用下级”：调拨单位（市级）高于被调用仓库的所属单位（县区）时产生补充/补偿义务。",
+        ],
+    )
+    rulesets.register(
+        relief_defaults.WINTER_SPRING_KEY,
+        title="冬春救助年度时限",
+        schema=WINTER_SPRING_SCHEMA,
+        source="驻政办〔2024〕17号 6.3.1–6.3.2",
+        help="月-日（MM-DD），北京时间当日 24 时截止。",
+        readings=[
+            "“9 月开始组织…调查”：9 月 1 日开始，9 月 30 日前须已开始调查。",
+            "“10 月中旬…报上一级”：10 月 15 日 24 时前上报需救助情况。",
+            "灾区：当年有灾害过程（开始于当年）的县区（open_for=affected）；all 表示全部县区。",
+            "调查开始后才列入的县区，各期限至少为列入后 late_days 日。",
+        ],
+    )
+    rulesets.register(
+        relief_defaults.RELIEF_AID_KEY,
+        title="灾后救助对象范围",
+        schema=RELIEF_AID_SCHEMA,
+        source="驻政办〔2024〕17号 6.1–6.3、4.3.3",
+        help="各类灾后救助从救助台账中可核定的人员类别和住房受损等级。",
+        readings=[
+            "过渡期生活救助对象：台账中“需政府救助”人员。",
+            "倒损住房恢复重建：倒塌、严重损坏（重建）和一般损坏（维修）住房户。",
+            "冬春救助：需政府救助户，及住房倒塌、严重损坏户。",
+            "require_city_response=true 时，只有启动过市级响应的灾害过程才能开展过渡期生活救助和倒损住房恢复重建（6.1.1、6.2.1）。",
+        ],
+    )
+
+
 def register_all() -> None:
     rulesets.register(
         defaults.RESPONSE_LEVELS_KEY,
@@ -132,3 +216,4 @@ def register_all() -> None:
         source="驻政办〔2024〕17号 2.2、5.1.3–5.4.3",
         help="启动或提升响应时按等级创建的任务；group 为工作组单位代码（wg-*）。",
     )
+    register_relief()

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from disaster.views import events, exports, filing, misc, response
+from disaster.views import (
+    events,
+    exports,
+    filing,
+    misc,
+    relief_aid,
+    relief_funds,
+    relief_shelters,
+    relief_supplies,
+    response,
+)
 
 app_name = "disaster"
 urlpatterns = [
@@ -24,6 +34,7 @@ urlpatterns = [
     path("events/<int:pk>/adjustment/", events.adjustment, name="adjustment"),
     path("events/<int:pk>/county-level/", events.county_level, name="county-level"),
     path("events/<int:pk>/ledger/", misc.ledger, name="ledger"),
+    path("events/<int:pk>/ledger.xlsx", relief_aid.ledger_export, name="ledger-export"),
     path("events/<int:pk>/export/aggregate.<str:fmt>", exports.export_aggregate, name="export-aggregate"),
     path("events/<int:pk>/export/reports.<str:fmt>", exports.export_reports, name="export-reports"),
     path("reports/<int:pk>/", filing.report_detail, name="report"),
@@ -39,4 +50,22 @@ urlpatterns = [
     path("roster/", misc.roster, name="roster"),
     path("thresholds/", misc.thresholds, name="thresholds"),
     path("deadlines/", misc.deadlines_page, name="my-deadlines"),
+    # relief resources and after-disaster aid (issue 4)
+    path("relief/", relief_aid.home, name="relief-home"),
+    path("relief/funds/", relief_funds.funds_page, name="relief-funds"),
+    path("relief/funds/allocations/<int:pk>/", relief_funds.allocation_page, name="relief-allocation"),
+    path("relief/funds/ledger.xlsx", relief_funds.funds_export, name="relief-funds-export"),
+    path("relief/payments/<int:pk>/trace/", relief_funds.trace_page, name="relief-trace"),
+    path("relief/supplies/", relief_supplies.supplies_page, name="relief-supplies"),
+    path("relief/supplies/warehouses/<int:pk>/", relief_supplies.warehouse_page, name="relief-warehouse"),
+    path("relief/supplies/orders/", relief_supplies.orders_page, name="relief-orders"),
+    path("relief/supplies/orders/<int:pk>/", relief_supplies.order_page, name="relief-order"),
+    path("relief/supplies/ledger.xlsx", relief_supplies.movements_export, name="relief-movements-export"),
+    path("relief/shelters/", relief_shelters.shelters_page, name="relief-shelters"),
+    path("relief/shelters/<int:pk>/", relief_shelters.shelter_page, name="relief-shelter"),
+    path("relief/shelters/export.xlsx", relief_shelters.shelters_export, name="relief-shelters-export"),
+    path("relief/aid/", relief_aid.programmes_page, name="relief-aid"),
+    path("relief/aid/<int:pk>/", relief_aid.programme_page, name="relief-programme"),
+    path("relief/aid/<int:pk>/export.xlsx", relief_aid.programme_export, name="relief-programme-export"),
+    path("relief/winter/", relief_aid.winter_page, name="relief-winter"),
 ]

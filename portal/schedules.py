@@ -44,4 +44,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # effect at midnight, so a 10-minute lag is harmless) and pick up re-screenings and XLSX
     # imports whose task message was lost. Two small queries when idle.
     "assistance.sweep": {"task": "assistance.tasks.sweep", "schedule": 600.0},
+    # Winter-spring relief (disaster plan 6.3): from 1 September open each affected county's yearly
+    # survey with its deadlines (survey started, needs by 15 October). Hourly: idle outside the
+    # season (one rule lookup), opens within an hour of the date and picks up counties hit later.
+    "disaster.winter_spring_open": {
+        "task": "disaster.tasks.winter_spring_open",
+        "schedule": crontab(minute=23),
+    },
 }

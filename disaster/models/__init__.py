@@ -6,10 +6,45 @@
   ReportDraft, Attachment, MissingPersonChange, PhoneReport, VerificationRequest, CityReport
 * response.py — Assessment, LevelAdjustment (5.5), Proposal, LevelChange, ResponseTask, DutyShift
 * ledger.py — LedgerHousehold, LedgerPerson (救助台账, 4.3.3)
+* relief_funds.py — FundReceipt, FundAllocation, FundDecision, FundAccount, FundEntry, FundSpend
+* relief_supplies.py — SupplyItem, Warehouse, StockLevel, StockMovement, SupplyOrder(+Line),
+  ReplenishObligation
+* relief_shelters.py — Shelter, ShelterPeriod, ShelterCount
+* relief_aid.py — AidProgramme, AidAssessment, AidPlan, AidBeneficiary, AidPayment, AidEvaluation
 """
 
 from disaster.models.events import DisasterType, Event, EventCounty, Level
 from disaster.models.ledger import LedgerHousehold, LedgerPerson
+from disaster.models.relief_aid import (
+    PURPOSE_OF_KIND,
+    AidAssessment,
+    AidBeneficiary,
+    AidEvaluation,
+    AidKind,
+    AidPayment,
+    AidPlan,
+    AidProgramme,
+)
+from disaster.models.relief_funds import (
+    FundAccount,
+    FundAllocation,
+    FundDecision,
+    FundEntry,
+    FundPurpose,
+    FundReceipt,
+    FundSource,
+    FundSpend,
+)
+from disaster.models.relief_shelters import Shelter, ShelterCount, ShelterPeriod
+from disaster.models.relief_supplies import (
+    ReplenishObligation,
+    StockLevel,
+    StockMovement,
+    SupplyItem,
+    SupplyOrder,
+    SupplyOrderLine,
+    Warehouse,
+)
 from disaster.models.reports import (
     Attachment,
     CityReport,
@@ -32,6 +67,14 @@ from disaster.models.response import (
 )
 
 __all__ = [
+    "PURPOSE_OF_KIND",
+    "AidAssessment",
+    "AidBeneficiary",
+    "AidEvaluation",
+    "AidKind",
+    "AidPayment",
+    "AidPlan",
+    "AidProgramme",
     "Assessment",
     "Attachment",
     "CityReport",
@@ -41,6 +84,14 @@ __all__ = [
     "Event",
     "EventCounty",
     "FiguresBase",
+    "FundAccount",
+    "FundAllocation",
+    "FundDecision",
+    "FundEntry",
+    "FundPurpose",
+    "FundReceipt",
+    "FundSource",
+    "FundSpend",
     "LedgerHousehold",
     "LedgerPerson",
     "Level",
@@ -49,9 +100,19 @@ __all__ = [
     "MissingPersonChange",
     "PhoneReport",
     "Proposal",
+    "ReplenishObligation",
     "Report",
     "ReportDraft",
     "ReportRow",
     "ResponseTask",
+    "Shelter",
+    "ShelterCount",
+    "ShelterPeriod",
+    "StockLevel",
+    "StockMovement",
+    "SupplyItem",
+    "SupplyOrder",
+    "SupplyOrderLine",
     "VerificationRequest",
+    "Warehouse",
 ]
