@@ -44,13 +44,18 @@ def _restore_reference_data(request: pytest.FixtureRequest, django_db_blocker: A
 
     from portal.models import OrgUnit
 
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
     with django_db_blocker.unblock():
-        if OrgUnit.objects.exists():
-            return
-        for conn in connections.all():
-            contents = getattr(conn, "_test_serialized_contents", None)
-            if contents:
-                conn.creation.deserialize_db_from_string(contents)
+        if not OrgUnit.objects.exists():
+            for conn in connections.all():
+                contents = getattr(conn, "_test_serialized_contents", None)
+                if contents:
+                    conn.creation.deserialize_db_from_string(contents)
+        # Warm the content-type cache so query-count assertions do not depend on test order.
+        ContentType.objects.clear_cache()
+        ContentType.objects.get_for_models(*apps.get_models())
 
 
 @pytest.fixture(autouse=True)
