@@ -40,12 +40,11 @@ def _restore_reference_data(request: pytest.FixtureRequest, django_db_blocker: A
     if "django_db_setup" not in request.fixturenames and request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("django_db_setup")
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connections
 
     from portal.models import OrgUnit
-
-    from django.apps import apps
-    from django.contrib.contenttypes.models import ContentType
 
     with django_db_blocker.unblock():
         if not OrgUnit.objects.exists():
