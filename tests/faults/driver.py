@@ -1,0 +1,179 @@
+"""Steps of the fault scenarios, run in a child process against the private PostgreSQL and
+Redis (DATABASE_URL / CELERY_BROKER_URL in the environment):
+
+    python -m tests.faults.driver <step> [json-argument]
+
+Each step prints one line `RESULT {json}` on stdout; logs go to stderr (the tests read both).
+The child is a real Django process (its own settings, connections and Celery app), so a broker
+or database fault hits it exactly as it hits the server or a worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import timedelta
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.faults.settings")
+
+
+def setup(_: dict[str, Any]) -> dict[str, Any]:
+    """Every persona (with phone and e-mail, so notifications also write SMS/e-mail rows)."""
+    from portal.personas import PERSONAS, ensure_persona
+
+    for p in PERSONAS:
+        ensure_persona(p)
+    return {"personas": len(PERSONAS)}
+
+
+def intake(_: dict[str, Any]) -> dict[str, Any]:
+    """The two front doors that must work while the broker is down: a 12345 operator takes a
+    call about a sudden incident (it notifies by SMS, i.e. publishes an outbox task), and a county
+    opens a disaster process and files its initial report — both through the API."""
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from disaster.services.reports import townships_of
+    from portal.models import OrgUnit, User
+
+    yicheng = OrgUnit.objects.get(code="yicheng")
+    operator = APIClient()
+    operator.force_authenticate(User.objects.get(username="operator"))
+    started = time.monotonic()
+    order = operator.post(
+        "/api/v1/hotline/orders/",
+        {
+            "caller_name": "王五",
+            "caller_phone": "13912345678",
+            "kind": "help",
+            "special_kind": "natural_disaster",
+            "subject": "urban-housing",
+            "county": yicheng.pk,
+            "address": "驿城区解放路88号",
+            "description": "暴雨，小区地下室进水，有人被困",
+            "channel": "phone",
+        },
+        format="json",
+    )
+    order_seconds = time.monotonic() - started
+    county = APIClient()
+    county.force_authenticate(User.objects.get(username="yicheng"))
+    event = county.post(
+        "/api/v1/disaster/events/",
+        {
+            "type": "flood",
+            "title": "故障演练暴雨",
+            "started_at": (timezone.now() - timedelta(minutes=10)).isoformat(),
+            "counties": [{"county": yicheng.pk}],
+        },
+        format="json",
+    )
+    report = None
+    if event.status_code == 201:
+        report = county.post(
+            "/api/v1/disaster/reports/",
+            {
+                "event": event.json()["id"],
+                "county": yicheng.pk,
+                "kind": "initial",
+                "rows": [{"township": t.pk, "affected": 12} for t in townships_of(yicheng)[:2]],
+            },
+            format="json",
+        )
+    return {
+        "order": [order.status_code, order.json()],
+        "order_seconds": round(order_seconds, 2),
+        "event": [event.status_code, event.json()],
+        "report": [report.status_code, report.json()] if report is not None else None,
+    }
+
+
+def make_due(args: dict[str, Any]) -> dict[str, Any]:
+    """Time passes while the broker is down: every open deadline moves `days` into the past."""
+    from django.db.models import F
+
+    from portal.models import Deadline
+
+    shift = timedelta(days=args.get("days", 30))
+    moved = Deadline.objects.filter(status=Deadline.Status.OPEN).update(
+        due_at=F("due_at") - shift, starts_at=F("starts_at") - shift, remind_at=None
+    )
+    return {"moved": moved}
+
+
+def publish(args: dict[str, Any]) -> dict[str, Any]:
+    """What beat does on a tick: publish the sweep (and the outbox) — `times` times."""
+    from portal.tasks import deadline_sweep, enqueue, outbox_dispatch
+
+    for _ in range(args.get("times", 1)):
+        enqueue(deadline_sweep)
+        enqueue(outbox_dispatch)
+    return {"published": args.get("times", 1)}
+
+
+def sweep(args: dict[str, Any]) -> dict[str, Any]:
+    from portal.deadlines import deadline_sweep
+
+    return deadline_sweep(batch=args.get("batch", 2000))
+
+
+def outbox(_: dict[str, Any]) -> dict[str, Any]:
+    from portal.notifications.outbox import outbox_dispatch
+
+    return outbox_dispatch()
+
+
+def requests(args: dict[str, Any]) -> dict[str, Any]:
+    """A long-lived process (like a server worker) serving requests one after another, keeping
+    its database connection between them (CONN_MAX_AGE); between requests it waits for a line on
+    stdin, so the test can restart PostgreSQL in the pause."""
+    from django.db import connection
+    from django.test import Client
+
+    from portal.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="operator"))
+    results = []
+    for i in range(args.get("rounds", 2)):
+        if i:
+            print("WAITING", flush=True)
+            sys.stdin.readline()
+        response = client.get("/api/v1/hotline/orders/")
+        healthz = client.get("/healthz")
+        results.append(
+            {
+                "orders": response.status_code,
+                "healthz": healthz.status_code,
+                "backend_pid": connection.connection.info.backend_pid if connection.connection else None,
+            }
+        )
+    return {"rounds": results, "settings": dict(connection.settings_dict, PASSWORD="")}
+
+
+STEPS = {
+    "setup": setup,
+    "intake": intake,
+    "make_due": make_due,
+    "publish": publish,
+    "sweep": sweep,
+    "outbox": outbox,
+    "requests": requests,
+}
+
+
+def main() -> None:
+    django.setup()
+    step = sys.argv[1]
+    args = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    result = STEPS[step](args)
+    print("RESULT " + json.dumps(result, ensure_ascii=False, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main()
