@@ -38,3 +38,5 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("open311/v2/", include("hotline.open311_urls")),
 ]
+
+handler500 = "portal.views.server_error"
