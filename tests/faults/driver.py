@@ -93,6 +93,30 @@ def intake(_: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def due_deadlines(args: dict[str, Any]) -> dict[str, Any]:
+    """`count` deadlines of 驿城区 that fell due an hour ago (one minute apart)."""
+    from django.utils import timezone
+
+    from portal.deadlines import deadline_create
+    from portal.models import OrgUnit
+
+    county = OrgUnit.objects.get(code="yicheng")
+    now = timezone.now()
+    ids = [
+        deadline_create(
+            subject=county,
+            kind="faults.kill",
+            title=f"故障演练核报{i}",
+            responsible_unit=county,
+            starts_at=now - timedelta(hours=5),
+            due_at=now - timedelta(hours=1, minutes=i),
+            remind_at=None,
+        ).pk
+        for i in range(args.get("count", 12))
+    ]
+    return {"ids": ids}
+
+
 def make_due(args: dict[str, Any]) -> dict[str, Any]:
     """Time passes while the broker is down: every open deadline moves `days` into the past."""
     from django.db.models import F
@@ -160,6 +184,7 @@ STEPS = {
     "setup": setup,
     "intake": intake,
     "make_due": make_due,
+    "due_deadlines": due_deadlines,
     "publish": publish,
     "sweep": sweep,
     "outbox": outbox,
