@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, connection
@@ -21,9 +23,10 @@ from portal.access import AUDITOR, CITY_ADMIN, OrgUnitPolicy, has_role
 from portal.audit import audit_record
 from portal.deadlines import deadlines_for_user
 from portal.exports import xlsx_response
-from portal.forms import AuditFilterForm
+from portal.forms import AuditFilterForm, LoginForm
 from portal.models import AuditEntry, Deadline, JobHeartbeat, Notification
 from portal.notifications import notification_mark_read
+from portal.throttles import LoginThrottle
 
 log = logging.getLogger(__name__)
 PAGE = 50
@@ -323,3 +326,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if unavailable:
         response["Retry-After"] = "30"
     return response
+
+
+class LoginView(auth_views.LoginView):
+    """The login page, with a per-address limit on attempts (LOGIN_RATE) in front of
+    django-axes' lockout: 429 and a Chinese page saying when to try again."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        throttle = LoginThrottle()
+        if not throttle.allow_request(request, self):
+            wait = math.ceil(throttle.wait() or 60)
+            response = render(request, "registration/throttled.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
