@@ -91,3 +91,27 @@ def test_intake_and_reports_work_with_redis_stopped_and_the_sweep_catches_up(sta
     lines = (stack.outbox / "sms.txt").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(sent) == len(set(lines))
     assert sorted(lines) == sorted(f"{to}\t{body}" for to, body, _ in sent)
+
+
+def test_a_frozen_redis_does_not_hold_up_intake(stack, run, sql):
+    """Redis hangs (SIGSTOP: connections are accepted, nothing is answered) — the worst case for a
+    publisher, each attempt waits for the socket timeout. The requests succeed, and the process
+    tries the broker once: the same task is published once per transaction, and after a failure
+    publishing is skipped for a cool-off (before the fix: one timeout per SMS row, ~2 s each)."""
+    import os
+    import signal
+
+    pid = stack.redis.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        done = run("intake", timeout=300)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert done.data["order"][0] == 201, done.data
+    assert done.data["report"][0] == 201, done.data
+    assert done.log.count("broker unavailable, ") == 1, done.log  # one attempt, one timeout
+    assert "Timeout reading from socket" in done.log
+    pending = sql("SELECT count(*) FROM portal_outboxmessage WHERE status = 'pending'")[0][0]
+    assert pending >= 2  # several SMS rows, yet only one publish was tried
+    stored = sql("SELECT count(*) FROM portal_deadline WHERE kind = 'hotline.dispatch'")[0][0]
+    assert stored == 1
