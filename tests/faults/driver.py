@@ -152,32 +152,11 @@ def outbox(_: dict[str, Any]) -> dict[str, Any]:
     return outbox_dispatch()
 
 
-def requests(args: dict[str, Any]) -> dict[str, Any]:
-    """A long-lived process (like a server worker) serving requests one after another, keeping
-    its database connection between them (CONN_MAX_AGE); between requests it waits for a line on
-    stdin, so the test can restart PostgreSQL in the pause."""
+def settings(_: dict[str, Any]) -> dict[str, Any]:
+    """The database settings this process really runs with."""
     from django.db import connection
-    from django.test import Client
 
-    from portal.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username="operator"))
-    results = []
-    for i in range(args.get("rounds", 2)):
-        if i:
-            print("WAITING", flush=True)
-            sys.stdin.readline()
-        response = client.get("/api/v1/hotline/orders/")
-        healthz = client.get("/healthz")
-        results.append(
-            {
-                "orders": response.status_code,
-                "healthz": healthz.status_code,
-                "backend_pid": connection.connection.info.backend_pid if connection.connection else None,
-            }
-        )
-    return {"rounds": results, "settings": dict(connection.settings_dict, PASSWORD="")}
+    return dict(connection.settings_dict, PASSWORD="")
 
 
 STEPS = {
@@ -188,7 +167,7 @@ STEPS = {
     "publish": publish,
     "sweep": sweep,
     "outbox": outbox,
-    "requests": requests,
+    "settings": settings,
 }
 
 
