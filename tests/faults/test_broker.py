@@ -115,3 +115,19 @@ def test_a_frozen_redis_does_not_hold_up_intake(stack, run, sql):
     assert pending >= 2  # several SMS rows, yet only one publish was tried
     stored = sql("SELECT count(*) FROM portal_deadline WHERE kind = 'hotline.dispatch'")[0][0]
     assert stored == 1
+
+
+def test_a_running_worker_reconnects_when_redis_restarts(stack, run, sql, worker):
+    """The worker was running when Redis went away: nobody restarts it, it reconnects by itself
+    and works the next tick."""
+    w = worker()
+    _wait_for(lambda: "ready." in w.log)
+    stack.redis.stop()
+    _wait_for(lambda: "Connection to broker lost" in w.log or "Cannot connect" in w.log, 60)
+    ids = run("due_deadlines", {"count": 3}).data["ids"]
+    stack.redis.start()
+    run("publish")
+    _wait_for(lambda: sql("SELECT count(*) FROM portal_deadline WHERE status = 'open'")[0][0] == 0, 180)
+    assert w.process.poll() is None, w.log
+    rows = sql("SELECT status FROM portal_deadline WHERE id = ANY(%s)", (ids,))
+    assert [r[0] for r in rows] == ["overdue"] * 3
