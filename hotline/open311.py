@@ -47,15 +47,19 @@ class Open311Error(exceptions.APIException):
 
 
 class KeyThrottle(SimpleRateThrottle):
-    """POSTs per client key (the anonymous-write rate of the settings)."""
+    """POSTs per registered client (its valid key), else per address (the anonymous-write rate
+    of the settings, ANON_WRITE_RATE). An unknown or made-up key counts against the address:
+    otherwise a new random key on every POST would get a fresh allowance each time."""
 
     scope = "anon_write"
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         if request.method != "POST":
             return None
-        key = request.POST.get("api_key") or request.query_params.get("api_key") or self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": key}
+        key = request.POST.get("api_key") or request.query_params.get("api_key") or ""
+        client = open311_client_for(key) if key else None
+        ident = f"client-{client.pk}" if client is not None else f"ip-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class Open311View(PortalAPIView):

@@ -12,6 +12,9 @@ os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+# Generous rate limits: a test that checks a limit sets its own small rate.
+os.environ.setdefault("ANON_WRITE_RATE", "10000/min")
+os.environ.setdefault("LOGIN_RATE", "10000/min")
 
 from portal.settings import *  # noqa: F403
 from portal.settings import DATABASES, STORAGES

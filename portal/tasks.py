@@ -8,6 +8,7 @@ recorded in the database (a deadline row, an outbox row) and the periodic sweep 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -20,21 +21,52 @@ from kombu.exceptions import KombuError
 log = logging.getLogger(__name__)
 
 
+# After a failed publish, publishing to that broker is skipped for this long (per process): a hung
+# broker costs one socket timeout per process and cool-off, not one per task per request.
+COOL_OFF_SECONDS = 30.0
+_broker_down_until: dict[str, float] = {}
+
+
+def _broker_key(task: Any) -> str:
+    return str(getattr(getattr(task, "app", None), "conf", {}).get("broker_url") or "")
+
+
 def _publish(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    broker = _broker_key(task)
+    if time.monotonic() < _broker_down_until.get(broker, 0.0):
+        log.info("broker unavailable (cooling off), %s left for the periodic sweep", task.name)
+        return
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except (KombuError, OSError, ConnectionError, TimeoutError) as exc:
+        _broker_down_until[broker] = time.monotonic() + COOL_OFF_SECONDS
         log.warning("broker unavailable, %s left for the periodic sweep: %s", task.name, exc)
     except Exception as exc:
         if exc.__class__.__module__.startswith(("redis", "kombu", "amqp")):
+            _broker_down_until[broker] = time.monotonic() + COOL_OFF_SECONDS
             log.warning("broker unavailable, %s left for the periodic sweep: %s", task.name, exc)
         else:
             raise
+    else:
+        _broker_down_until.pop(broker, None)
 
 
 def enqueue(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Publish `task` once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: _publish(task, args, kwargs))
+    """Publish `task` once the current transaction commits (at once outside a transaction).
+    The same task with the same arguments is published once per transaction: ten outbox rows
+    written by one request wake the outbox dispatcher once."""
+    key = (task.name, args, tuple(sorted(kwargs.items())))
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(callback, "enqueue_key", None) == key for _, callback, _ in connection.run_on_commit
+    ):
+        return
+
+    def publish() -> None:
+        _publish(task, args, kwargs)
+
+    publish.enqueue_key = key  # type: ignore[attr-defined]
+    transaction.on_commit(publish)
 
 
 @shared_task(name="portal.tasks.deadline_sweep", acks_late=True)

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import logging
+import math
+import sys
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -19,9 +23,10 @@ from portal.access import AUDITOR, CITY_ADMIN, OrgUnitPolicy, has_role
 from portal.audit import audit_record
 from portal.deadlines import deadlines_for_user
 from portal.exports import xlsx_response
-from portal.forms import AuditFilterForm
+from portal.forms import AuditFilterForm, LoginForm
 from portal.models import AuditEntry, Deadline, JobHeartbeat, Notification
 from portal.notifications import notification_mark_read
+from portal.throttles import LoginThrottle
 
 log = logging.getLogger(__name__)
 PAGE = 50
@@ -295,3 +300,46 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portal/delegations.html", {"form": form, "given": given, "received": received, "now": now}
     )
+
+
+DB_UNAVAILABLE = "数据库暂时不可用，请稍后重试（系统会自动恢复，无需重新登录）"
+SERVER_ERROR = "服务器内部错误，已记录，请稍后重试"
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a Chinese page (JSON `{"detail"}` on the API) that never touches the
+    database; a lost database connection is 503 with Retry-After, because the next request
+    reconnects by itself (CONN_HEALTH_CHECKS)."""
+    exc = sys.exc_info()[1]
+    unavailable = isinstance(exc, (OperationalError, InterfaceError))
+    status, title, message = (
+        (503, "服务暂时不可用", DB_UNAVAILABLE) if unavailable else (500, "服务器错误", SERVER_ERROR)
+    )
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=status)
+    elif request.path.startswith("/open311/"):
+        response = JsonResponse([{"code": status, "description": message}], status=status, safe=False)
+    else:
+        html = render_to_string("500.html", {"title": title, "message": message})
+        response = HttpResponse(html, status=status)
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """The login page, with a per-address limit on attempts (LOGIN_RATE) in front of
+    django-axes' lockout: 429 and a Chinese page saying when to try again."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        throttle = LoginThrottle()
+        if not throttle.allow_request(request, self):
+            wait = math.ceil(throttle.wait() or 60)
+            response = render(request, "registration/throttled.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)

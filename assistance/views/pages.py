@@ -41,6 +41,7 @@ from portal.audit import audit_record
 from portal.errors import DomainError, RuleViolation
 from portal.exports import xlsx_response
 from portal.models import OrgUnit, RuleSet
+from portal.uploads import attachment_response
 
 
 def _require_app_user(request: HttpRequest) -> None:
@@ -430,9 +431,7 @@ def import_errors(request: HttpRequest, pk: int) -> FileResponse:
     batch = ImportBatchPolicy().get(request.user, "view", pk=pk)
     if not batch.error_file:
         raise Http404
-    return FileResponse(
-        batch.error_file.open("rb"), as_attachment=True, filename=f"导入错误-{batch.filename}"
-    )
+    return attachment_response(batch.error_file, f"导入错误-{batch.filename}")
 
 
 @login_required

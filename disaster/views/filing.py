@@ -26,6 +26,7 @@ from disaster.services.events import may_file_for
 from disaster.views.common import error_message, get_event, int_param
 from portal.errors import DomainError, RuleViolation
 from portal.models import OrgUnit
+from portal.uploads import attachment_response
 
 MISSING_ROWS = 10
 
@@ -385,11 +386,9 @@ def upload_attachment(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def download_attachment(request: HttpRequest, pk: int) -> FileResponse:
     attachment = AttachmentPolicy().get(request.user, pk=pk)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not attachment.content_type.startswith("image/"),
-        filename=attachment.original_name,
-    )
+    # Always a download with nosniff and a sandboxing CSP: the stored content type is what the
+    # browser declared, so it must not decide whether the file is rendered from our origin.
+    return attachment_response(attachment.file, attachment.original_name)
 
 
 @login_required

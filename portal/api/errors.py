@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -40,6 +41,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound("未找到")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "您没有执行此操作的权限")
+    if isinstance(exc, exceptions.Throttled):
+        wait = math.ceil(exc.wait) if exc.wait is not None else None
+        text = f"请求过于频繁，请 {wait} 秒后再试" if wait else "请求过于频繁，请稍后再试"
+        headers = {"Retry-After": str(wait)} if wait else {}
+        return Response({"detail": text}, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
     if isinstance(exc, exceptions.ParseError):
         return Response({"non_field_errors": [f"请求体无法解析：{exc.detail}"]}, status=400)
     response = drf_exception_handler(exc, context)

@@ -11,11 +11,11 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
-from rest_framework.throttling import ScopedRateThrottle
 
 from portal.access import OrgUnitPolicy
 from portal.api.idempotency import IdempotentMixin
 from portal.models import OrgUnit
+from portal.throttles import LoginThrottle
 
 
 class PortalAPIView(IdempotentMixin, generics.GenericAPIView):
@@ -38,8 +38,7 @@ class TokenView(IdempotentMixin, ObtainAuthToken):
     """`POST /api/v1/auth/token/` with {"username", "password"} → {"token"}."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginThrottle]
 
     @extend_schema(
         request=inline_serializer(

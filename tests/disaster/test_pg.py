@@ -140,3 +140,91 @@ def test_two_deciders_at_once_change_the_level_once(persona):
     assert len(errors) == 1 and "已批准" in str(errors[0])
     assert LevelChange.objects.count() == 1
     assert Event.objects.get(pk=event.pk).current_level == "IV"
+
+
+def _api_race(calls):
+    """Every call at once (a barrier), each thread on its own connection; → [(status, body)]."""
+    barrier = threading.Barrier(len(calls))
+    results = []
+
+    def go(call):
+        try:
+            barrier.wait()
+            results.append(call())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _file_through_api(user, event, code, key=""):
+    from rest_framework.test import APIClient
+
+    county = OrgUnit.objects.get(code=code)
+    payload = {
+        "event": event.pk,
+        "county": county.pk,
+        "kind": "initial",
+        "rows": [
+            {"township": t.pk, "affected": 7, "relocated_rt": 2, "relocated_cum": 2} for t in towns(code)
+        ],
+    }
+
+    def call():
+        client = APIClient()
+        client.force_authenticate(user)
+        extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        response = client.post("/api/v1/disaster/reports/", payload, format="json", **extra)
+        return response.status_code, response.json()
+
+    return call
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_counties_submit_through_the_api_at_once(persona):
+    needs_postgres()
+    from disaster.models import EventCounty
+    from disaster.services.common import K_INITIAL
+    from portal.deadlines import open_deadlines
+    from portal.models import Deadline
+
+    event = _event(persona, "yicheng", "xiping")
+    results = _api_race(
+        [
+            _file_through_api(persona("yicheng"), event, "yicheng"),
+            _file_through_api(persona("xiping"), event, "xiping"),
+        ]
+    )
+    assert [code for code, _ in results] == [201, 201], results
+    assert {body["county"] for _, body in results} == {
+        OrgUnit.objects.get(code="yicheng").pk,
+        OrgUnit.objects.get(code="xiping").pk,
+    }
+    # both counties' figures are in the aggregate, none lost to the other's transaction
+    towns_count = len(towns("yicheng")) + len(towns("xiping"))
+    assert CurrentFigures.objects.filter(event=event).count() == towns_count
+    assert (
+        sum(CurrentFigures.objects.filter(event=event).values_list("affected", flat=True)) == 7 * towns_count
+    )
+    # each county's initial-report deadline is met exactly once, by its own report
+    for ec in EventCounty.objects.filter(event=event):
+        assert not open_deadlines(ec, K_INITIAL).exists()
+        met = Deadline.objects.filter(subject_id=ec.pk, kind=K_INITIAL, status=Deadline.Status.MET)
+        assert met.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_replays_of_one_report_key_file_one_report(persona):
+    needs_postgres()
+    event = _event(persona, "yicheng")
+    call = _file_through_api(persona("yicheng"), event, "yicheng", key="report-1")
+    results = _api_race([call] * 4)
+    assert [code for code, _ in results] == [201] * 4, results
+    assert len({body["id"] for _, body in results}) == 1
+    assert Report.objects.filter(event=event).count() == 1
+    assert ReportRow.objects.filter(report__event=event).count() == len(towns("yicheng"))

@@ -101,3 +101,98 @@ def test_chinese_search_on_postgres(persona):
     entry_create(actor=admin, question="夜间施工噪音扰民怎么办？", answer="夜间禁止施工。", owner_unit=zjj)
     results = knowledge_search(admin, "我要提取公积金")
     assert results and results[0][0].question == "住房公积金怎么提取？"
+
+
+def test_two_clerks_of_one_unit_sign_at_once_one_wins(persona):
+    needs_postgres()
+    from django.contrib.auth import get_user_model
+
+    from portal.models import Membership
+
+    order = _dispatched(persona)
+    first = persona("clerk_zjj")
+    second = get_user_model().objects.create_user(username="clerk_zjj_2", password="x")
+    Membership.objects.create(user=second, unit=OrgUnit.objects.get(code="zjj"), role_id="unit_clerk")
+
+    def sign(user):
+        def go():
+            client = APIClient()
+            client.force_authenticate(user)
+            response = client.post(f"/api/v1/hotline/orders/{order.pk}/sign/", {}, format="json")
+            return response.status_code, response.json()
+
+        return go
+
+    results = _race([sign(first), sign(second)])
+    assert sorted(code for code, _ in results) == [200, 409]
+    refused = next(body for code, body in results if code == 409)
+    assert "签收" in refused["detail"] or "状态" in refused["detail"], refused  # a Chinese reason
+    order.refresh_from_db()
+    assert order.status == "signed"
+    events = OrderEvent.objects.filter(order=order, action="sign")
+    lead = Assignment.objects.get(order=order, active=True, role="lead")
+    assert events.count() == 1 and events.get().actor_id == lead.signed_by_id
+
+
+def _intake_body(**extra):
+    yicheng = OrgUnit.objects.get(code="yicheng")
+    return {
+        "caller_name": "李四",
+        "caller_phone": "13912345678",
+        "kind": "complaint",
+        "subject": "environment-noise",
+        "county": yicheng.pk,
+        "address": "驿城区解放路88号",
+        "description": "夜间工地施工噪音扰民",
+        "channel": "phone",
+        **extra,
+    }
+
+
+def test_concurrent_replays_of_one_idempotency_key_create_one_order(persona):
+    needs_postgres()
+    from hotline.models import Order
+    from portal.models import Deadline
+
+    op = persona("operator")
+
+    def create():
+        client = APIClient()
+        client.force_authenticate(op)
+        response = client.post(
+            "/api/v1/hotline/orders/", _intake_body(), format="json", HTTP_IDEMPOTENCY_KEY="intake-1"
+        )
+        return response.status_code, response.json()["id"]
+
+    results = _race([create] * 4)
+    assert [code for code, _ in results] == [201] * 4
+    assert len({oid for _, oid in results}) == 1
+    assert Order.objects.count() == 1
+    order = Order.objects.get()
+    assert Deadline.objects.filter(subject_id=order.pk, kind__startswith="hotline.").count() == 1
+
+
+def test_one_idempotency_key_with_different_bodies_at_once_creates_one_order(persona):
+    needs_postgres()
+    from hotline.models import Order
+
+    op = persona("operator")
+
+    def create(text):
+        def go():
+            client = APIClient()
+            client.force_authenticate(op)
+            response = client.post(
+                "/api/v1/hotline/orders/",
+                _intake_body(description=text),
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="intake-2",
+            )
+            return response.status_code, response.json()
+
+        return go
+
+    results = _race([create("噪音扰民一"), create("噪音扰民二"), create("噪音扰民三")])
+    assert sorted(code for code, _ in results) == [201, 422, 422]
+    assert all("Idempotency-Key" in body["detail"] for code, body in results if code == 422)
+    assert Order.objects.count() == 1
