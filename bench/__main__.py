@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         "--regenerate", action="store_true", help="generate again even if the database exists"
     )
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument(
+        "--parts",
+        default="",
+        help="generate: only these families again (orders,deadlines,disaster,assistance,subsidies)",
+    )
     parser.add_argument("--quick", action="store_true", help="short measurement windows (smoke test)")
     args = parser.parse_args(argv)
 
@@ -43,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else generate.DEFAULT_SEED
     if args.command == "generate" or args.regenerate or not db.exists(name):
         print(f"generating {name} (scale {args.scale}, seed {seed}) …")
-        generate.generate(args.scale, seed)
+        generate.generate(args.scale, seed, parts=[x for x in args.parts.split(",") if x] or None)
         if args.command == "generate":
             return 0
     from bench import runner

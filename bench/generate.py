@@ -147,8 +147,6 @@ def grow_org(rng: random.Random) -> Org:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from hotline.models import Category
-    from hotline.services.common import CENTRE_CODE
     from portal.models import Membership, OrgUnit
 
     User = get_user_model()
@@ -172,8 +170,12 @@ def grow_org(rng: random.Random) -> Org:
         townships[county.pk] = [t.pk for t in existing]
         for t in existing:
             names[t.pk] = t.name
-            village_units = []
-            for j in range(VILLAGES_PER_TOWNSHIP):
+            village_units = list(
+                OrgUnit.objects.filter(parent=t, kind=OrgUnit.Kind.VILLAGE)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            for j in range(len(village_units), VILLAGES_PER_TOWNSHIP):
                 v = OrgUnit(
                     name=f"{rng.choice(PLACE_WORDS)}{rng.choice(PLACE_WORDS)}{'村' if j % 4 else '社区'}",
                     code=f"bench-v{t.pk}-{j:02d}",
@@ -185,6 +187,9 @@ def grow_org(rng: random.Random) -> Org:
                 village_units.append(v.pk)
             villages[t.pk] = village_units
     handlers = list(OrgUnit.objects.filter(handles_orders=True).order_by("pk").values_list("pk", flat=True))
+    admin = User.objects.filter(username="bench_admin").first()
+    if admin is not None:  # generating some parts again into an existing database
+        return _org(counties, townships, names, villages, handlers, admin.pk)
     admin = User.objects.create_superuser("bench_admin", "bench@example.invalid", None)
     Token.objects.create(user=admin, key="bench" + "0" * 35)
     clerks = User.objects.bulk_create(
@@ -199,6 +204,21 @@ def grow_org(rng: random.Random) -> Org:
             for c, u in zip(clerks, handlers, strict=True)
         ]
     )
+    return _org(counties, townships, names, villages, handlers, admin.pk)
+
+
+def _org(
+    counties: list[Any],
+    townships: dict[int, list[int]],
+    names: dict[int, str],
+    villages: dict[int, list[int]],
+    handlers: list[int],
+    admin: int,
+) -> Org:
+    from hotline.models import Category
+    from hotline.services.common import CENTRE_CODE
+    from portal.models import OrgUnit
+
     categories = [
         (c.pk, c.default_kind, c.name)
         for c in Category.objects.filter(parent__isnull=False, active=True).order_by("pk")
@@ -211,7 +231,7 @@ def grow_org(rng: random.Random) -> Org:
         township_name=names,
         villages=villages,
         handlers=handlers,
-        admin=admin.pk,
+        admin=admin,
         categories=categories,
     )
 
@@ -496,6 +516,7 @@ def assistance_rows(rng: random.Random, org: Org, households: int, persons: int,
     mean_extra = persons / households - 1
     tiers = ["dibao"] * 8 + ["extreme_poverty"] * 2 + ["near_dibao"] * 3 + [None] * 87  # type: ignore[list-item]
     today = now.date()
+    id_space = 1 << max(10, (persons + 1).bit_length())  # a power of two > persons (the multiplier is odd)
     for h in range(1, households + 1):
         county, township, village = rng.choice(villages)
         per_county[county] = per_county.get(county, 0) + 1
@@ -529,9 +550,11 @@ def assistance_rows(rng: random.Random, org: Org, households: int, persons: int,
         region = f"4117{org.counties.index(county) + 2:02d}"
         for pos in range(size):
             person_id += 1
-            birth = date(1935, 1, 1) + timedelta(days=rng.randrange(365 * 85))
-            serial = rng.randrange(1000)
-            number = id_number(region, birth, person_id * 1000 + serial)
+            # Unique ID numbers without a lookup: a bijection of the person id picks a block of
+            # 14 days (different blocks never share a birth date) and the serial within it.
+            k = (person_id * 7_368_787) % id_space
+            birth = date(1935, 1, 1) + timedelta(days=(k // 1000) * 14 + rng.randrange(14))
+            number = id_number(region, birth, k % 1000)
             yield (
                 "person",
                 {
@@ -660,14 +683,35 @@ def ensure_template() -> None:
         sys.exit("migrating the benchmark template database failed")
 
 
-def generate(scale: float = 1.0, seed: int = DEFAULT_SEED, log: Any = print) -> dict[str, Any]:
-    """Create and fill the database for `scale`; returns the row counts and timings."""
+PARTS = ("orders", "deadlines", "disaster", "assistance", "subsidies")
+TABLES = {
+    "orders": ["hotline_order"],
+    "deadlines": ["portal_deadline"],
+    "disaster": [
+        "disaster_event",
+        "disaster_eventcounty",
+        "disaster_report",
+        "disaster_reportrow",
+        "disaster_currentfigures",
+    ],
+    "assistance": ["assistance_household", "assistance_person", "assistance_member"],
+    "subsidies": ["subsidies_enterprise", "subsidies_project"],
+}
+
+
+def generate(
+    scale: float = 1.0, seed: int = DEFAULT_SEED, parts: list[str] | None = None, log: Any = print
+) -> dict[str, Any]:
+    """Create and fill the database for `scale` (or, with `parts`, fill only those families again
+    in the existing database); returns the row counts and timings."""
     import psycopg
 
     name = db.db_name(scale)
     sc = Scale(scale)
-    ensure_template()
-    db.create_from_template(name)
+    fresh = not parts or not db.exists(name)
+    if fresh:
+        ensure_template()
+        db.create_from_template(name)
     db.setup_django(name)
     from django.contrib.contenttypes.models import ContentType
 
@@ -677,52 +721,53 @@ def generate(scale: float = 1.0, seed: int = DEFAULT_SEED, log: Any = print) -> 
     now = db.now_utc().replace(microsecond=0)
     started = time.monotonic()
     org = grow_org(random.Random(seed))
-    counts: dict[str, Any] = {"seed": seed, "scale": scale, "generated_at": now.isoformat()}
+    counts: dict[str, Any] = {}
     timings: dict[str, float] = {}
     ct_order = ContentType.objects.get_for_model(Order).pk
-    with psycopg.connect(db.url(name), autocommit=True) as conn:
-        t = time.monotonic()
-        n_orders = sc.n(ORDERS, 1000)
-        with db.bulk_load(conn, [Order._meta.db_table]):
-            counts["orders"] = db.Table(Order, now).copy(
-                conn, order_rows(random.Random(seed + 1), org, n_orders, now)
-            )
-        db.set_sequence(conn, Order._meta.db_table)
-        timings["orders"] = time.monotonic() - t
-        log(f"  orders: {counts['orders']:,} in {timings['orders']:.0f} s")
-
-        t = time.monotonic()
-        rows = deadline_rows(random.Random(seed + 2), org, sc.n(DEADLINES, 1000), n_orders, ct_order, now)
-        with db.bulk_load(conn, [Deadline._meta.db_table]):
-            counts["open_deadlines"] = db.Table(Deadline, now).copy(conn, rows)
-        db.set_sequence(conn, Deadline._meta.db_table)
-        timings["deadlines"] = time.monotonic() - t
-        log(f"  deadlines: {counts['open_deadlines']:,} in {timings['deadlines']:.0f} s")
-
-        t = time.monotonic()
-        counts.update(load_disaster(conn, random.Random(seed + 3), org, sc.n(HISTORIC_EVENTS, 10), now))
-        timings["disaster"] = time.monotonic() - t
-        log(f"  disaster: {counts['disaster_events']:,} events in {timings['disaster']:.0f} s")
-
-        t = time.monotonic()
-        counts.update(
-            load_assistance(
-                conn, random.Random(seed + 4), org, sc.n(HOUSEHOLDS, 100), sc.n(PERSONS, 300), now
-            )
-        )
-        timings["assistance"] = time.monotonic() - t
-        log(f"  assistance: {counts['households']:,} households in {timings['assistance']:.0f} s")
-
-        t = time.monotonic()
-        counts.update(load_subsidies(conn, random.Random(seed + 5), org, sc.n(ENTERPRISES, 100), now))
-        timings["subsidies"] = time.monotonic() - t
-        conn.execute("VACUUM ANALYZE")
-    timings["total"] = time.monotonic() - started
-    counts["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
-    counts["townships"] = sum(len(v) for v in org.townships.values())
-    counts["villages"] = sum(len(v) for v in org.villages.values())
+    n_orders = sc.n(ORDERS, 1000)
+    todo = list(PARTS) if fresh and not parts else [p for p in PARTS if p in (parts or PARTS)]
     with psycopg.connect(db.url(name), autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value jsonb)")
+        row = conn.execute("SELECT value FROM bench_meta WHERE key = 'generated'").fetchone()
+        if row and not fresh:
+            counts.update(row[0])
+        counts.update(seed=seed, scale=scale, generated_at=now.isoformat())
+        for part in todo:
+            t = time.monotonic()
+            if not fresh:
+                conn.execute(f"TRUNCATE {', '.join(TABLES[part])} CASCADE")
+            if part == "orders":
+                with db.bulk_load(conn, [Order._meta.db_table]):
+                    counts["orders"] = db.Table(Order, now).copy(
+                        conn, order_rows(random.Random(seed + 1), org, n_orders, now)
+                    )
+                db.set_sequence(conn, Order._meta.db_table)
+            elif part == "deadlines":
+                rows = deadline_rows(
+                    random.Random(seed + 2), org, sc.n(DEADLINES, 1000), n_orders, ct_order, now
+                )
+                with db.bulk_load(conn, [Deadline._meta.db_table]):
+                    counts["open_deadlines"] = db.Table(Deadline, now).copy(conn, rows)
+                db.set_sequence(conn, Deadline._meta.db_table)
+            elif part == "disaster":
+                counts.update(
+                    load_disaster(conn, random.Random(seed + 3), org, sc.n(HISTORIC_EVENTS, 10), now)
+                )
+            elif part == "assistance":
+                counts.update(
+                    load_assistance(
+                        conn, random.Random(seed + 4), org, sc.n(HOUSEHOLDS, 100), sc.n(PERSONS, 300), now
+                    )
+                )
+            elif part == "subsidies":
+                counts.update(load_subsidies(conn, random.Random(seed + 5), org, sc.n(ENTERPRISES, 100), now))
+            timings[part] = time.monotonic() - t
+            log(f"  {part}: {timings[part]:.0f} s")
+        conn.execute("VACUUM ANALYZE")
+        timings["total"] = time.monotonic() - started
+        counts.setdefault("timings_s", {}).update({k: round(v, 1) for k, v in timings.items()})
+        counts["townships"] = sum(len(v) for v in org.townships.values())
+        counts["villages"] = sum(len(v) for v in org.villages.values())
         conn.execute(
             "INSERT INTO bench_meta VALUES ('generated', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             [Jsonb(counts)],
