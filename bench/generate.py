@@ -513,7 +513,6 @@ def assistance_rows(rng: random.Random, org: Org, households: int, persons: int,
     villages = [(c, t, v) for c in org.counties for t in org.townships[c] for v in org.villages[t]]
     per_county: dict[int, int] = {}
     person_id = 0
-    mean_extra = persons / households - 1
     tiers = ["dibao"] * 8 + ["extreme_poverty"] * 2 + ["near_dibao"] * 3 + [None] * 87  # type: ignore[list-item]
     today = now.date()
     id_space = 1 << max(10, (persons + 1).bit_length())  # a power of two > persons (the multiplier is odd)
@@ -542,11 +541,12 @@ def assistance_rows(rng: random.Random, org: Org, households: int, persons: int,
                 "updated_at": now,
             },
         )
-        remaining_households = households - h
-        size = 1 + min(5, int(rng.expovariate(1 / mean_extra))) if mean_extra > 0 else 1
-        size = max(1, min(size, persons - person_id - remaining_households))
-        if h == households:
-            size = persons - person_id
+        # Sizes vary around the mean still needed, so the total comes out exact without one
+        # giant household at the end; everyone left over keeps at least one person per household.
+        left_households = households - h
+        avg = (persons - person_id) / (left_households + 1)
+        size = max(1, round(avg + rng.uniform(-1.5, 1.5)))
+        size = min(size, persons - person_id - left_households) if left_households else persons - person_id
         region = f"4117{org.counties.index(county) + 2:02d}"
         for pos in range(size):
             person_id += 1

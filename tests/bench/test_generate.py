@@ -72,3 +72,13 @@ def test_households_persons_members_add_up() -> None:
     numbers = [r["id_number"] for k, r in rows if k == "person"]
     assert len(set(numbers)) == len(numbers)
     assert rows == list(assistance_rows(random.Random(3), org(), 100, 290, NOW))
+
+
+def test_household_sizes_stay_realistic() -> None:
+    rows = list(assistance_rows(random.Random(4), org(), 1000, 2857, NOW))
+    sizes: dict[int, int] = {}
+    for kind, row in rows:
+        if kind == "member":
+            sizes[row["household_id"]] = sizes.get(row["household_id"], 0) + 1
+    assert sum(sizes.values()) == 2857 and len(sizes) == 1000
+    assert max(sizes.values()) <= 6 and min(sizes.values()) >= 1
