@@ -766,6 +766,13 @@ def generate(
         conn.execute("VACUUM ANALYZE")
         timings["total"] = time.monotonic() - started
         counts.setdefault("timings_s", {}).update({k: round(v, 1) for k, v in timings.items()})
+        counts["rows"] = {
+            table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
+            for part in PARTS
+            for table in TABLES[part]
+        }
+        counts["orders"] = counts["rows"]["hotline_order"]
+        counts["persons"] = counts["rows"]["assistance_person"]
         counts["townships"] = sum(len(v) for v in org.townships.values())
         counts["villages"] = sum(len(v) for v in org.villages.values())
         conn.execute(
