@@ -62,7 +62,18 @@ def line(r: Result) -> str:
 
 
 def merge(record: dict[str, Any]) -> None:
+    """Keep the latest figure of every scenario per scale: a run of some scenarios (--only)
+    replaces just those."""
     data = json.loads(JSON.read_text()) if JSON.exists() else {"runs": {}}
+    old = data["runs"].get(str(record["scale"]))
+    if old is not None:
+        fresh = {r["scenario"] for r in record["results"]}
+        kept = [r for r in old["results"] if r["scenario"] not in fresh]
+        record = {**record, "results": kept + record["results"]}
+        order = [r["scenario"] for r in old["results"]]
+        record["results"].sort(
+            key=lambda r: order.index(r["scenario"]) if r["scenario"] in order else len(order)
+        )
     data["runs"][str(record["scale"])] = record
     JSON.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
 
@@ -71,11 +82,13 @@ def _row(d: dict[str, Any]) -> str:
     rate = "—" if d["throughput"] is None else f"{d['throughput']:,.0f} {d['throughput_unit']}"
     ratio = "—" if d["ratio"] is None else f"{d['ratio']:.1f}× (SQL {_ms(d['sql_p50_ms'])})"
     met = {True: "✅ met", False: "❌ missed", None: "—"}[d["met"]]
+    load = d.get("extra", {}).get("loadavg_1min")
+    load_note = f" | {load}" if load is not None else " | "
     errors = "" if d["errors"] in (None, 0) else f" ({d['errors']} errors)"
     peer = f"<br>peer: {d['extra']['peer']}" if d.get("extra", {}).get("peer") else ""
     return (
         f"| {d['scenario']} | {d['size']} | {_ms(d['p50_ms'])} | {_ms(d['p95_ms'])} | {rate}{errors} | {ratio} "
-        f"| {d['target']}{peer} | {met} |"
+        f"| {d['target']}{peer} | {met}{load_note} |"
     )
 
 
@@ -91,8 +104,8 @@ def tables(data: dict[str, Any]) -> str:
             f"Machine: {m['cores']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, PostgreSQL {m['postgresql']}, "
             f"Python {m['python']}; database `{run['database']}`, seed {run['data'].get('seed')}.",
             "",
-            "| scenario | data size | p50 | p95 | throughput | ratio to raw SQL (p50) | target | |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| scenario | data size | p50 | p95 | throughput | ratio to raw SQL (p50) | target | | load |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
             *[_row(d) for d in run["results"]],
             "",
         ]

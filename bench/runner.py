@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -72,8 +73,12 @@ def _each(ctx: Context, chosen: list[tuple[str, Callable[[Context], Any]]]) -> l
     out: list[Result] = []
     for name, fn in chosen:
         print(f"  {name} …", flush=True)
+        # The machine is shared: the load average at the start says how quiet it was.
+        load = round(os.getloadavg()[0], 1)
         got = fn(ctx)
         for r in got if isinstance(got, list) else [got]:
+            r.extra["loadavg_1min"] = load
+            r.extra["at"] = datetime.now(UTC).isoformat(timespec="seconds")
             out.append(r)
             print("   ", report.line(r), flush=True)
     return out

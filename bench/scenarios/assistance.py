@@ -21,7 +21,7 @@ ORDER BY h.id DESC LIMIT 51
 """
 MEMBERS_SQL = """
 SELECT m.*, p.* FROM assistance_member m JOIN assistance_person p ON p.id = m.person_id
-WHERE m.household_id = ANY(%s) AND m.active ORDER BY m.household_id, m.position, m.id
+WHERE m.household_id = ANY(%s::bigint[]) AND m.active ORDER BY m.household_id, m.position, m.id
 """
 
 
@@ -61,7 +61,7 @@ def person_search(ctx: Context) -> Result:
         throughput=r.rate,
         sql_p50_ms=search_sql_ms(ctx, searches),
         errors=r.errors,
-        met=r.p95_ms <= 50 and r.errors == 0,
+        met=(r.p95_ms <= 50 and r.errors == 0) if ctx.full else None,
         how=f"wrk 1 connection, {r.seconds:.0f} s; {len(searches)} searches, half by full name (prefix match), "
         "half by ID number",
     )
@@ -95,10 +95,10 @@ def rescreen(ctx: Context) -> Result:
         p50_ms=seconds * 1000,
         throughput=run.processed / seconds if seconds else None,
         throughput_unit="households/s",
-        met=(seconds <= 60 * run.processed / 300_000)
-        if ctx.scale < 1
-        else (seconds <= 60 and run.processed >= 300_000),
-        how=f"in-process, one run; status {run.status}, {run.changes:,} changes found",
+        # Whole counties are re-screened, so slightly more than 300,000: judged per 300,000.
+        met=seconds * 300_000 / run.processed <= 60 if run.processed >= 300_000 else None,
+        how=f"in-process, one run; status {run.status}, {run.changes:,} changes found; "
+        f"{seconds * 300_000 / max(1, run.processed):.1f} s per 300,000 households",
         extra={"households": run.processed, "changes": run.changes},
     )
 

@@ -23,6 +23,11 @@ class Context:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Token {TOKEN}"}
 
+    @property
+    def full(self) -> bool:
+        """Targets stated for the default size are judged only at scale 1."""
+        return self.scale >= 1
+
     def seconds(self, full: int) -> int:
         return max(3, full // 6) if self.quick else full
 

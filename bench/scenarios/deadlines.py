@@ -43,7 +43,7 @@ def run(ctx: Context) -> list[Result]:
                 p50_ms=seconds * 1000,
                 throughput=totals["overdue"] / seconds,
                 throughput_unit="deadlines/s",
-                met=(seconds <= 2 and totals["overdue"] == due) if due == 10_000 else None,
+                met=(seconds <= 2 and totals["overdue"] == due) if due == 10_000 and ctx.full else None,
                 how=f"in-process deadline_sweep(now=…), one run; marked overdue {totals['overdue']:,}, "
                 f"{totals['notifications']:,} notifications",
                 extra=totals,

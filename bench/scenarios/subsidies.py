@@ -20,6 +20,6 @@ def run(ctx: Context) -> list[Result]:
         p50_ms=seconds * 1000,
         throughput=enterprises / seconds,
         throughput_unit="enterprises/s",
-        met=seconds <= target_s,
+        met=seconds <= target_s if ctx.full else None,
         how="in-process, one run" + (f"; MatchRun {run.pk}" if run is not None else "; lock busy"),
     )
