@@ -175,6 +175,26 @@ def bulk_load(conn: psycopg.Connection[Any], tables: list[str]) -> Iterator[None
             conn.execute(f'ANALYZE "{table}"')
 
 
+def restore_indexes(conn: psycopg.Connection[Any], tables: list[str]) -> list[str]:
+    """Create every index of `tables` that the migrated template has and this database lacks
+    (a load killed inside `bulk_load` leaves its indexes dropped). Returns the names created."""
+    with psycopg.connect(url(TEMPLATE_DB)) as template:
+        wanted = template.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY(%s)",
+            [tables],
+        ).fetchall()
+    have = {
+        r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'").fetchall()
+    }
+    created = []
+    conn.execute("SET maintenance_work_mem = '512MB'")
+    for name, definition in wanted:
+        if name not in have:
+            conn.execute(definition)
+            created.append(name)
+    return created
+
+
 def set_sequence(conn: psycopg.Connection[Any], table: str) -> None:
     conn.execute(
         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT max(id) FROM \"{table}\"), 1))"

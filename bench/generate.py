@@ -763,6 +763,9 @@ def generate(
                 counts.update(load_subsidies(conn, random.Random(seed + 5), org, sc.n(ENTERPRISES, 100), now))
             timings[part] = time.monotonic() - t
             log(f"  {part}: {timings[part]:.0f} s")
+        missing = db.restore_indexes(conn, [t for part in PARTS for t in TABLES[part]])
+        if missing:
+            log(f"  indexes created again: {', '.join(missing)}")
         conn.execute("VACUUM ANALYZE")
         timings["total"] = time.monotonic() - started
         counts.setdefault("timings_s", {}).update({k: round(v, 1) for k, v in timings.items()})

@@ -16,7 +16,7 @@ LEFT JOIN hotline_category s ON s.id = o.subject_id
 LEFT JOIN portal_orgunit u ON u.id = o.lead_unit_id
 LEFT JOIN portal_orgunit c ON c.id = o.county_id
 WHERE {where}
-ORDER BY o.id DESC
+ORDER BY {order}
 LIMIT 51
 """
 OVERDUE = "(o.reply_late OR (o.replied_at IS NULL AND o.due_at < now()))"
@@ -102,7 +102,16 @@ def order_list(ctx: Context) -> Result:
         ]
     requests = [{"path": f"/api/v1/hotline/orders/?{q}", "headers": ctx.auth} for q, _, _ in variants]
     r = wrk(ctx.base, requests, seconds=ctx.seconds(20), connections=1, warmup=ctx.seconds(3))
-    sql_p50s = [sql_timing(ctx.conn, [(LIST_SQL.format(where=w), p)], rounds=10)[0] for _, w, p in variants]
+    # The best hand-written form of a past month's list sorts the month's rows (id + 0: no
+    # backward walk of the primary key through every newer order); the others walk the key.
+    sql_p50s = [
+        sql_timing(
+            ctx.conn,
+            [(LIST_SQL.format(where=w, order="o.id + 0 DESC" if "closed" in q else "o.id DESC"), p)],
+            rounds=10,
+        )[0]
+        for q, w, p in variants
+    ]
     sql_p50 = sorted(sql_p50s)[len(sql_p50s) // 2]
     orders = ctx.meta["orders"]
     met = r.p95_ms <= 50 and r.p50_ms / sql_p50 <= 3 and r.errors == 0
