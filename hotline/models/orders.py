@@ -191,9 +191,6 @@ class Order(models.Model):
             models.Index(fields=["lead_unit", "status", "id"], name="hl_order_unit_status"),
             models.Index(fields=["county", "id"], name="hl_order_county"),
             models.Index(fields=["received_at"], name="hl_order_received"),
-            # A unit's orders of a past month (selectors.order_list, "past window"): a few
-            # thousand rows found directly instead of walking the newest orders first.
-            models.Index(fields=["lead_unit", "received_at"], name="hl_order_unit_received"),
             models.Index(fields=["caller_phone", "received_at"], name="hl_order_phone"),
             models.Index(fields=["subject", "county", "received_at"], name="hl_order_subject_place"),
             # overdue = reply_late OR (no reply yet AND due_at < now): both halves indexed.
