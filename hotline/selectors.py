@@ -59,8 +59,8 @@ def in_past_window(f: OrderFilters, today: date) -> bool:
     LIMIT 51`, walks the primary key back from today's orders and filters out every newer one
     (3 M rows, seconds, for a month two years ago at 5 M orders — docs/benchmarks.md). The
     same order expressed on `seq` (= id, as an expression) makes it find the window's rows by
-    received-date index and sort those few thousand instead. Recent or open-ended windows keep the plain
-    ordering, for which the backward walk is the fast plan."""
+    the received-date index and sort those few thousand instead. Recent or open-ended windows
+    keep the plain ordering, for which the backward walk is the fast plan."""
     if f.received_from is None or f.received_to is None:
         return False
     span = (f.received_to - f.received_from).days
