@@ -85,10 +85,9 @@ def _row(d: dict[str, Any]) -> str:
     load = d.get("extra", {}).get("loadavg_1min")
     load_note = f" | {load}" if load is not None else " | "
     errors = "" if d["errors"] in (None, 0) else f" ({d['errors']} errors)"
-    peer = f"<br>peer: {d['extra']['peer']}" if d.get("extra", {}).get("peer") else ""
     return (
         f"| {d['scenario']} | {d['size']} | {_ms(d['p50_ms'])} | {_ms(d['p95_ms'])} | {rate}{errors} | {ratio} "
-        f"| {d['target']}{peer} | {met}{load_note} |"
+        f"| {d['target']} | {met}{load_note} |"
     )
 
 
