@@ -22,6 +22,7 @@ from hotline.models import Assignment, Category, KnowledgeEntry, Order
 from hotline.policies import OrderPolicy
 from hotline.selectors import OrderFilters
 from portal.access import require_role
+from portal.api.pagination import KeysetPagination
 from portal.api.views import PortalAPIView, PortalGenericViewSet
 from portal.audit import audit_record
 from portal.models import OrgUnit
@@ -105,10 +106,21 @@ LIST_PARAMS = [
 ]
 
 
+class OrderPagination(KeysetPagination):
+    """Newest first by id; on `seq` (the same id, as an expression) when the selector chose
+    that ordering for a past date window (selectors.in_past_window). Cursors are the same."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Order], view: Any) -> tuple[str, ...]:
+        if "seq" in queryset.query.annotations:
+            return ("-seq",)
+        return tuple(super().get_ordering(request, queryset, view))
+
+
 class OrderViewSet(PortalGenericViewSet):
     """`/api/v1/hotline/orders/` — create, list, read, and the actions of the §3 diagram."""
 
     serializer_class = s.OrderSerializer
+    pagination_class = OrderPagination
     queryset = Order.objects.none()
     lookup_value_regex = r"\d+"
 

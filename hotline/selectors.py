@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from hotline import ruledata
@@ -46,6 +46,25 @@ class OrderFilters:
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+PAST_WINDOW_MAX_DAYS = 92
+PAST_WINDOW_MIN_AGE_DAYS = 30
+
+
+def in_past_window(f: OrderFilters, today: date) -> bool:
+    """A closed receipt-date window of at most ~3 months that ended a month or more ago.
+
+    Lists are newest first by id. For such a window PostgreSQL, seeing `ORDER BY id DESC
+    LIMIT 51`, walks the primary key back from today's orders and filters out every newer one
+    (3 M rows, seconds, for a month two years ago at 5 M orders — docs/benchmarks.md). The
+    same order expressed on `seq` (= id, as an expression) makes it find the window's rows by
+    the received-date index and sort those few thousand instead. Recent or open-ended windows
+    keep the plain ordering, for which the backward walk is the fast plan."""
+    if f.received_from is None or f.received_to is None:
+        return False
+    span = (f.received_to - f.received_from).days
+    return 0 <= span <= PAST_WINDOW_MAX_DAYS and (today - f.received_to).days >= PAST_WINDOW_MIN_AGE_DAYS
 
 
 def order_list(
@@ -88,7 +107,10 @@ def order_list(
             qs = qs.filter(pk=int(q))
         else:
             qs = qs.filter(Q(address__icontains=q) | Q(description__icontains=q))
-    return qs.select_related(*LIST_RELATED).order_by("-pk")
+    qs = qs.select_related(*LIST_RELATED)
+    if in_past_window(f, timezone.localdate(now) if now else timezone.localdate()):
+        return qs.annotate(seq=F("pk") + 0).order_by("-seq")
+    return qs.order_by("-pk")
 
 
 def caller_history(user: Any, phone: str, *, limit: int = 10) -> list[Order]:

@@ -288,6 +288,24 @@ def test_list_is_keyset_paginated_without_count_or_n_plus_one(api, make_order, p
     assert not any("COUNT(" in q["sql"].upper() for q in large.captured_queries)
 
 
+def test_past_window_list_is_the_same_newest_first_pages(api, make_order, frozen):
+    """A past date window is ordered on `seq` (the id as an expression, for PostgreSQL's plan):
+    same rows, same newest-first order, same cursors as any other list."""
+    with frozen("2024-09-02T09:00"):
+        window = [make_order("dispatched") for _ in range(5)]
+    with frozen("2024-11-05T09:00"):
+        make_order("dispatched")
+    client = api("supervisor")
+    query = "?received_after=2024-09-01&received_before=2024-09-30&page_size=2"
+    with frozen("2024-11-20T09:00"):
+        first = client.get(URL + query).json()
+        second = client.get(first["next"]).json()
+        third = client.get(second["next"]).json()
+    ids = [r["id"] for page in (first, second, third) for r in page["results"]]
+    assert ids == sorted((o.pk for o in window), reverse=True)
+    assert third["next"] is None
+
+
 def test_idempotency_key_replays_create(api, people, units):
     client = api("operator")
     first = client.post(URL, body(units), format="json", HTTP_IDEMPOTENCY_KEY="call-1")
