@@ -17,21 +17,25 @@ from portal.access import OrgUnitPolicy
 from portal.api.idempotency import IdempotentMixin
 from portal.models import OrgUnit
 
+# Primary keys are integers: anything else in the id segment is 404 at the URL resolver, not a
+# ValueError (500) in the lookup (found by the API fuzzing, docs/reliability.md).
+NUMERIC_ID = r"\d+"
+
 
 class PortalAPIView(IdempotentMixin, generics.GenericAPIView):
     pass
 
 
 class PortalGenericViewSet(IdempotentMixin, viewsets.GenericViewSet):
-    pass
+    lookup_value_regex = NUMERIC_ID
 
 
 class PortalReadOnlyViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    lookup_value_regex = NUMERIC_ID
 
 
 class PortalModelViewSet(IdempotentMixin, viewsets.ModelViewSet):
-    pass
+    lookup_value_regex = NUMERIC_ID
 
 
 class TokenView(IdempotentMixin, ObtainAuthToken):

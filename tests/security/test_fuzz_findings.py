@@ -1,0 +1,69 @@
+"""Regression tests for what the API fuzzing (tests/fuzz, `make fuzz`) found; each was a 500 or
+a response that contradicted /api/schema/. Listed in docs/reliability.md."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import get_resolver
+
+from portal.access import OrgUnitPolicy
+from portal.models import OrgUnit
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/subsidies/enterprises/null,null/",
+        "/api/v1/assistance/households/abc/",
+        "/api/v1/disaster/events/1.5/aggregate/",
+        "/api/v1/supervision/tasks/null/reports/",
+        "/api/v1/org/units/x/",
+    ],
+)
+def test_a_non_numeric_id_is_404_not_500(api, url):
+    assert api("admin").get(url).status_code == 404
+
+
+def test_every_router_id_segment_is_numeric():
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern)
+
+    assert not [k for k in walk(get_resolver().url_patterns) if "(?P<pk>[^/.]+)" in k]
+
+
+def test_policy_get_with_a_non_numeric_id_is_404(persona):
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        OrgUnitPolicy().get(persona("admin"), pk="null,null")
+    assert OrgUnitPolicy().get(persona("admin"), pk=OrgUnit.objects.get(code="yicheng").pk).code == "yicheng"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/subsidies/match/",
+        "/api/v1/subsidies/enterprises/1/records/project/",
+        "/api/v1/disaster/assess/",
+    ],
+)
+def test_options_on_a_view_without_serializer_class_is_200(api, url):
+    response = api("admin").options(url)
+    assert response.status_code == 200
+    assert response.json()["name"]
+
+
+def test_http_trace_is_405_not_the_trace_action(api):
+    """The aid-payment action was a method called `trace`, which DRF took for the TRACE handler."""
+    client = api("admin")
+    assert client.generic("TRACE", "/api/v1/disaster/relief/aid-payments/").status_code == 405
+    assert client.generic("TRACE", "/api/v1/disaster/relief/aid-payments/1/").status_code == 405
+
+
+def test_order_rule_set_is_nullable_in_the_schema(api):
+    schema = api("admin").get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["Order"]["properties"]["rule_set"]["nullable"] is True
