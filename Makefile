@@ -13,13 +13,14 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/zmd_portal
 REDIS_URL ?= redis://127.0.0.1:6379/0
 XDIST ?= -n auto --dist loadfile
 
-.PHONY: help install assets migrate seed run test test-pg test-browser lint format bench clean
+.PHONY: help install assets migrate seed run test test-pg test-browser fuzz lint format bench clean
 
 help:
 	@echo "make run           install, build assets, migrate, load demo data, start worker+beat+server"
 	@echo "make test          the whole suite on SQLite (no outside service)"
 	@echo "make test-pg       the suite on PostgreSQL + Redis, plus tests marked pg/redis"
 	@echo "make test-browser  browser tests (Playwright driving Debian's chromium)"
+	@echo "make fuzz          schemathesis against /api/schema/ (FUZZ_EXAMPLES per operation, default 8)"
 	@echo "make lint          ruff + mypy (rules/services)"
 	@echo "make bench         city-scale benchmarks (PostgreSQL)"
 
@@ -54,13 +55,18 @@ run: install assets seed
 	@DEBUG=$${DEBUG:-true} bash scripts/run.sh
 
 test: install assets
-	$(PYTEST) $(XDIST) -m "not pg and not redis and not browser" $(PYTEST_ARGS)
+	$(PYTEST) $(XDIST) -m "not pg and not redis and not browser and not fuzz" $(PYTEST_ARGS)
 
 test-pg: install assets
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PYTEST) $(XDIST) -m "not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PYTEST) $(XDIST) -m "not browser and not fuzz" $(PYTEST_ARGS)
 
 test-browser: install assets
 	$(PYTEST) -m browser -p no:xdist tests/browser $(PYTEST_ARGS)
+
+# API fuzzing (tests/fuzz, marker `fuzz`): in-process against the WSGI app on SQLite; the
+# Hypothesis examples are derandomised so a run is reproducible.
+fuzz: install
+	$(PYTEST) -p no:xdist -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
