@@ -86,6 +86,41 @@ OBJECTS = {
     "evidence": "an evidence file of that obligation",
 }
 
+# Objects that belong to county A (驿城区) alone: county B (西平县) must get 404 on them, never
+# 403 (that would confirm they exist) and never data.
+COUNTY_A_OBJECTS = frozenset(
+    {
+        "event", "event-xlsx", "report", "report-xlsx", "attachment", "allocation", "account", "entry",
+        "payment", "warehouse", "movement", "supply-order", "shelter", "programme", "beneficiary",
+        "household", "person", "warning", "warning-action", "payment-list", "village", "enterprise",
+        "enterprise-kind", "notification",
+    }
+)  # fmt: skip
+# Objects of handling unit A (市住建局): the clerk of unit B (供电公司) must get 404.
+UNIT_A_OBJECTS = frozenset({"order", "order-act", "question"})
+# Objects anyone may look up: the public directory of org units and Open311's public data.
+PUBLIC_OBJECTS = frozenset({"orgunit", "service", "request", "token", "xml"})
+# Patterns an anonymous visitor may reach (anything else: login page or 401), with the reason.
+PUBLIC_PATTERNS = {
+    "accounts/login/": "the login page",
+    "accounts/logout/": "logging out (POST only)",
+    "admin/login/": "the admin login page",
+    "admin/logout/": "the admin logout",
+    "i18n/setlang/": "the language switch",
+    "healthz": "health check for the load balancer (no data)",
+    "api/v1/auth/token/": "token login (POST username and password)",
+    "api/schema/": "the OpenAPI schema: code, no data (api.md)",
+    "api/docs/": "the API docs page for that schema",
+    "hotline/kb/": "the public knowledge base (published entries only)",
+    "open311/v2/discovery.json": "Open311 GeoReport v2 is public by design",
+    "open311/v2/services.json": "Open311",
+    "open311/v2/services/<slug:code>.json": "Open311",
+    "open311/v2/requests.json": "Open311 (POST needs an api_key: 403 without)",
+    "open311/v2/requests/<str:pk>.json": "Open311 (public fields of a request)",
+    "open311/v2/tokens/<str:token>.json": "Open311",
+    "open311/v2/^(?P<path>.+)\\.xml$": "Open311 XML: refused with 400 (JSON only)",
+}
+
 Entry = tuple[str, dict[str, str]]
 
 # fmt: off

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.expect import COLUMNS, parse
-from tests.security.matrix import MATRIX, figures
+from tests.security.expect import ANON, COLUMNS, parse
+from tests.security.matrix import (
+    COUNTY_A_OBJECTS,
+    MATRIX,
+    PUBLIC_OBJECTS,
+    PUBLIC_PATTERNS,
+    UNIT_A_OBJECTS,
+    figures,
+)
 from tests.security.matrix_admin import ADMIN_MATRIX
 from tests.security.runner import check_app, routes
 
@@ -39,6 +46,47 @@ def test_every_cell_names_every_persona_once() -> None:
             expected = parse(cell)
             assert set(expected) == set(COLUMNS), (key, method)
             assert "500" not in expected.values(), (key, method)
+
+
+# Rules the table itself must obey, so that editing a cell cannot quietly open a hole.
+TABLE = {**MATRIX, **ADMIN_MATRIX}
+REFUSED = {"403", "404", "405"}
+
+
+def test_anonymous_reaches_only_public_patterns() -> None:
+    assert set(PUBLIC_PATTERNS) <= set(TABLE)
+    for key, (_obj, cells) in TABLE.items():
+        for method, cell in cells.items():
+            if key not in PUBLIC_PATTERNS:
+                assert parse(cell)[ANON] in {"login", "401"}, (key, method)
+
+
+def test_outsider_reaches_no_object() -> None:
+    for key, (obj, cells) in TABLE.items():
+        if obj == "none" or obj.startswith("admin") or obj in PUBLIC_OBJECTS:
+            continue
+        for method, cell in cells.items():
+            assert parse(cell)["outsider"] in REFUSED, (key, method)
+
+
+def test_other_county_gets_404_on_county_a_objects() -> None:
+    seen = 0
+    for key, (obj, cells) in TABLE.items():
+        if obj in COUNTY_A_OBJECTS:
+            for method, cell in cells.items():
+                assert parse(cell)["xiping"] in {"404", "405"}, (key, method)
+                seen += 1
+    assert seen > 100
+
+
+def test_other_unit_gets_404_on_unit_a_objects() -> None:
+    seen = 0
+    for key, (obj, cells) in TABLE.items():
+        if obj in UNIT_A_OBJECTS:
+            for method, cell in cells.items():
+                assert parse(cell)["clerk_power"] in {"404", "405"}, (key, method)
+                seen += 1
+    assert seen > 30
 
 
 def test_figures_add_up() -> None:
