@@ -20,6 +20,21 @@ def main() -> None:
         f = figures(app)
         name = app or "**total**"
         print(f"| {name} | {f['patterns']} | {f['pattern_methods']} | {f['personas']} | {f['cells']} |")
+    print()
+    from collections import Counter
+
+    from tests.security.expect import parse
+    from tests.security.matrix import MATRIX
+    from tests.security.matrix_admin import ADMIN_MATRIX
+
+    outcomes: Counter[str] = Counter()
+    for _obj, cells in {**MATRIX, **ADMIN_MATRIX}.values():
+        for cell in cells.values():
+            outcomes.update(parse(cell).values())
+    print("| outcome | cells |")
+    print("| --- | ---: |")
+    for outcome, n in outcomes.most_common():
+        print(f"| `{outcome}` | {n} |")
 
 
 if __name__ == "__main__":
