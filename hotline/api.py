@@ -110,7 +110,6 @@ class OrderViewSet(PortalGenericViewSet):
 
     serializer_class = s.OrderSerializer
     queryset = Order.objects.none()
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[Order]:
         return with_assists(selectors.order_list(self.request.user, filters_from(self.request.query_params)))

@@ -152,7 +152,7 @@ class Policy(Generic[M]):
         base = queryset if queryset is not None else self.scope(user, self.view_action)
         try:
             obj = base.filter(**lookup).first()
-        except (ValueError, TypeError, ValidationError):  # an id that is not a number: no such object
+        except (ValueError, TypeError, OverflowError, ValidationError):  # not an id: no such object
             obj = None
         if obj is None:
             raise Http404

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": int},  # portal.api.converters
     # Several apps have a field named "status" with different choices: name each set.
     "ENUM_NAME_OVERRIDES": {
         "SupervisionStatusEnum": "supervision.models.Status",

@@ -14,12 +14,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.throttling import ScopedRateThrottle
 
 from portal.access import OrgUnitPolicy
+from portal.api.converters import ID_PATTERN
 from portal.api.idempotency import IdempotentMixin
 from portal.models import OrgUnit
 
-# Primary keys are integers: anything else in the id segment is 404 at the URL resolver, not a
-# ValueError (500) in the lookup (found by the API fuzzing, docs/reliability.md).
-NUMERIC_ID = r"\d+"
+# Primary keys are integers of at most 18 digits: anything else in the id segment is 404 at the
+# URL resolver, not a ValueError or OverflowError (500) in the lookup (found by the API fuzzing,
+# docs/reliability.md).
+NUMERIC_ID = ID_PATTERN
 
 
 class PortalAPIView(IdempotentMixin, generics.GenericAPIView):

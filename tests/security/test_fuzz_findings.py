@@ -18,10 +18,15 @@ from portal.models import OrgUnit
         "/api/v1/disaster/events/1.5/aggregate/",
         "/api/v1/supervision/tasks/null/reports/",
         "/api/v1/org/units/x/",
+        "/api/v1/assistance/persons/1792635286193910892305263362048/unmask/",
+        "/api/v1/hotline/orders/99999999999999999999/",
+        "/api/v1/subsidies/applications/99999999999999999999/attachments/",
     ],
 )
-def test_a_non_numeric_id_is_404_not_500(api, url):
-    assert api("admin").get(url).status_code == 404
+def test_a_non_numeric_or_huge_id_is_404_not_500(api, url):
+    client = api("admin")
+    assert client.get(url).status_code in (404, 405)
+    assert client.post(url, {}, format="json").status_code in (404, 405)
 
 
 def test_every_router_id_segment_is_numeric():
@@ -32,7 +37,9 @@ def test_every_router_id_segment_is_numeric():
             else:
                 yield prefix + str(p.pattern)
 
-    assert not [k for k in walk(get_resolver().url_patterns) if "(?P<pk>[^/.]+)" in k]
+    keys = list(walk(get_resolver().url_patterns))
+    assert not [k for k in keys if "(?P<pk>[^/.]+)" in k or "(?P<pk>\\d+)" in k]
+    assert not [k for k in keys if k.startswith("api/") and "<int:" in k]
 
 
 def test_policy_get_with_a_non_numeric_id_is_404(persona):
@@ -40,6 +47,8 @@ def test_policy_get_with_a_non_numeric_id_is_404(persona):
 
     with pytest.raises(Http404):
         OrgUnitPolicy().get(persona("admin"), pk="null,null")
+    with pytest.raises(Http404):
+        OrgUnitPolicy().get(persona("admin"), pk=10**30)
     assert OrgUnitPolicy().get(persona("admin"), pk=OrgUnit.objects.get(code="yicheng").pk).code == "yicheng"
 
 
