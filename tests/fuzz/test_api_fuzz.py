@@ -4,7 +4,8 @@ the WSGI application in-process, as the admin (a superuser token) and as a count
 matches the schema (`response_schema_conformance`).
 
 Marked `fuzz`: `make test` deselects the marker, `make fuzz` runs only it (FUZZ_EXAMPLES examples
-per operation and persona, default 8, so the run takes a few minutes on two cores)."""
+per operation and persona, default 8, so the run takes a few minutes on two cores; FUZZ_COVERAGE=1
+adds schemathesis' exhaustive coverage phase)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from portal.personas import BY_USERNAME, PERSONAS, ensure_persona
@@ -31,6 +33,11 @@ from portal.personas import BY_USERNAME, PERSONAS, ensure_persona
 pytestmark = pytest.mark.fuzz
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+# Schemathesis' coverage phase sends hundreds of boundary cases per operation (every missing or
+# malformed parameter, every undeclared HTTP method): ~40 000 requests, about two hours here.
+# It is off for CI and on with FUZZ_COVERAGE=1 for a deep run (docs/reliability.md).
+COVERAGE = os.environ.get("FUZZ_COVERAGE", "") == "1"
+CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}})
 FUZZ_PERSONAS = ("admin", "yicheng")  # a superuser, and a county officer with a jurisdiction
 CHECKS = [not_a_server_error, response_schema_conformance]
 CALLS: Counter[str] = Counter()  # requests sent, by status class, for the summary
@@ -59,7 +66,7 @@ def fuzz_tokens(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[
 
 
 # Loaded at collection (drf-spectacular builds the schema from the code, not the database).
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), config=CONFIG)
 
 
 @schema.parametrize()

@@ -76,3 +76,15 @@ def test_http_trace_is_405_not_the_trace_action(api):
 def test_order_rule_set_is_nullable_in_the_schema(api):
     schema = api("admin").get("/api/schema/?format=json").json()
     assert schema["components"]["schemas"]["Order"]["properties"]["rule_set"]["nullable"] is True
+
+
+def test_schema_matches_the_routing_and_classify_answers(api):
+    """GET …/orders/{id}/routing/ answers a list (the schema said a page); POST
+    …/households/{id}/classify/ answers the classification (the schema said the household)."""
+    paths = api("admin").get("/api/schema/?format=json").json()["paths"]
+    routing = paths["/api/v1/hotline/orders/{id}/routing/"]["get"]
+    assert routing["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert not [p for p in routing.get("parameters", []) if p["name"] == "cursor"]
+    classify = paths["/api/v1/assistance/households/{id}/classify/"]["post"]["responses"]["200"]
+    ref = classify["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/AssistHouseholdClassification")
