@@ -20,7 +20,7 @@ help:
 	@echo "make test          the whole suite on SQLite (no outside service)"
 	@echo "make test-pg       the suite on PostgreSQL + Redis, plus tests marked pg/redis"
 	@echo "make test-browser  browser tests (Playwright driving Debian's chromium)"
-	@echo "make fuzz          schemathesis against /api/schema/ (FUZZ_EXAMPLES per operation, default 8)"
+	@echo "make fuzz          schemathesis against /api/schema/ (FUZZ_EXAMPLES per operation, default 25)"
 	@echo "make lint          ruff + mypy (rules/services)"
 	@echo "make bench         city-scale benchmarks (PostgreSQL)"
 

@@ -4,7 +4,7 @@ the WSGI application in-process, as the admin (a superuser token) and as a count
 matches the schema (`response_schema_conformance`).
 
 Marked `fuzz`: `make test` deselects the marker, `make fuzz` runs only it (FUZZ_EXAMPLES examples
-per operation and persona, default 8, so the run takes a few minutes on two cores; FUZZ_COVERAGE=1
+per operation and persona, default 25, so the run takes a few minutes on two cores; FUZZ_COVERAGE=1
 adds schemathesis' exhaustive coverage phase)."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from portal.personas import BY_USERNAME, PERSONAS, ensure_persona
 
 pytestmark = pytest.mark.fuzz
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 # Schemathesis' coverage phase sends hundreds of boundary cases per operation (every missing or
 # malformed parameter, every undeclared HTTP method): ~40 000 requests, about two hours here.
 # It is off for CI and on with FUZZ_COVERAGE=1 for a deep run (docs/reliability.md).

@@ -127,6 +127,9 @@ class Visitor:
                 )
         finally:
             transaction.savepoint_rollback(sid)
+            # …and release it: otherwise each request's savepoint nests in the previous one and
+            # PostgreSQL runs out of lock slots after a few thousand requests.
+            transaction.savepoint_commit(sid)
             client.cookies = self.cookies[username].copy()
         return outcome(response), response.status_code
 
