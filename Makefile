@@ -13,7 +13,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/zmd_portal
 REDIS_URL ?= redis://127.0.0.1:6379/0
 XDIST ?= -n auto --dist loadfile
 
-.PHONY: help install assets migrate seed run test test-pg test-faults test-browser lint format bench clean
+.PHONY: help install assets migrate seed run test test-pg test-faults test-browser fuzz lint format bench clean
 
 help:
 	@echo "make run           install, build assets, migrate, load demo data, start worker+beat+server"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-pg       the suite on PostgreSQL + Redis, plus tests marked pg/redis"
 	@echo "make test-faults   fault tests: private PostgreSQL/Redis started, stopped and restarted"
 	@echo "make test-browser  browser tests (Playwright driving Debian's chromium)"
+	@echo "make fuzz          schemathesis against /api/schema/ (FUZZ_EXAMPLES per operation, default 25)"
 	@echo "make lint          ruff + mypy (rules/services)"
 	@echo "make bench         city-scale benchmarks (PostgreSQL)"
 
@@ -55,10 +56,10 @@ run: install assets seed
 	@DEBUG=$${DEBUG:-true} bash scripts/run.sh
 
 test: install assets
-	$(PYTEST) $(XDIST) -m "not pg and not redis and not browser and not faults" $(PYTEST_ARGS)
+	$(PYTEST) $(XDIST) -m "not pg and not redis and not browser and not faults and not fuzz" $(PYTEST_ARGS)
 
 test-pg: install assets
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PYTEST) $(XDIST) -m "not browser and not faults" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PYTEST) $(XDIST) -m "not browser and not faults and not fuzz" $(PYTEST_ARGS)
 
 # Starts its own PostgreSQL (initdb/pg_ctl) and Redis on free ports in a temporary folder and
 # breaks them; never touches the shared services. One process: the scenarios share the servers.
@@ -67,6 +68,11 @@ test-faults: install
 
 test-browser: install assets
 	$(PYTEST) -m browser -p no:xdist tests/browser $(PYTEST_ARGS)
+
+# API fuzzing (tests/fuzz, marker `fuzz`): in-process against the WSGI app on SQLite; the
+# Hypothesis examples are derandomised so a run is reproducible.
+fuzz: install
+	$(PYTEST) -p no:xdist -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

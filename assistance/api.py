@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -356,6 +356,22 @@ class HouseholdViewSet(PortalGenericViewSet):
         )
         return Response(AssistHouseholdOutSerializer(household).data)
 
+    # The answer is the classification, not the household: the schema said AssistHouseholdOut
+    # (API fuzzing, docs/reliability.md).
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "AssistHouseholdClassification",
+            {
+                "tier": serializers.CharField(allow_null=True),
+                "single_person": serializers.IntegerField(allow_null=True),
+                "checks": serializers.ListField(child=serializers.DictField()),
+                "rule_set": serializers.DictField(),
+                "explanation": serializers.JSONField(),
+                "classification": serializers.IntegerField(),
+            },
+        ),
+    )
     @action(detail=True, methods=["post"])
     def classify(self, request: Request, pk: str) -> Response:
         household = self.policy.get(request.user, "edit", pk=pk)

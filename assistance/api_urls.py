@@ -11,6 +11,6 @@ router.register("aid", api.AidViewSet, basename="assistance-aid")
 
 urlpatterns = [
     path("classify/", api.ClassifyView.as_view(), name="assistance-classify"),
-    path("persons/<int:pk>/unmask/", api.PersonUnmaskView.as_view(), name="assistance-person-unmask"),
+    path("persons/<id:pk>/unmask/", api.PersonUnmaskView.as_view(), name="assistance-person-unmask"),
     path("", include(router.urls)),
 ]

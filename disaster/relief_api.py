@@ -1259,8 +1259,10 @@ class AidPaymentViewSet(ReliefViewSet):
             },
         )
     )
-    @action(detail=True, methods=["get"])
-    def trace(self, request: Request, pk: str) -> Response:
+    # Not named `trace`: DRF dispatches an HTTP TRACE request to the view's method of that name
+    # (it did, on the list URL, and failed with a 500).
+    @action(detail=True, methods=["get"], url_path="trace", url_name="trace")
+    def trace_(self, request: Request, pk: str) -> Response:
         payment = self.policy.get(
             request.user,
             queryset=self.policy.scope(request.user).select_related(

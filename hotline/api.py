@@ -122,7 +122,6 @@ class OrderViewSet(PortalGenericViewSet):
     serializer_class = s.OrderSerializer
     pagination_class = OrderPagination
     queryset = Order.objects.none()
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[Order]:
         return with_assists(selectors.order_list(self.request.user, filters_from(self.request.query_params)))
@@ -420,8 +419,10 @@ class OrderViewSet(PortalGenericViewSet):
             }
         )
 
+    # A plain list, not a page: without pagination_class=None the schema promised {"results": …}
+    # (API fuzzing, docs/reliability.md).
     @extend_schema(responses=serializers.ListSerializer(child=serializers.DictField()))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def routing(self, request: Request, pk: str) -> Response:
         """Dispatch suggestions from the routing rules (incl. learned precedents)."""
         order = policy.get(request.user, "dispatch", pk=pk)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -150,7 +150,10 @@ class Policy(Generic[M]):
         self, user: Any, action: str = "view", queryset: models.QuerySet[M] | None = None, **lookup: Any
     ) -> M:
         base = queryset if queryset is not None else self.scope(user, self.view_action)
-        obj = base.filter(**lookup).first()
+        try:
+            obj = base.filter(**lookup).first()
+        except (ValueError, TypeError, OverflowError, ValidationError):  # not an id: no such object
+            obj = None
         if obj is None:
             raise Http404
         if action != self.view_action and not self.can(user, action, obj):

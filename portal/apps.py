@@ -7,7 +7,12 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from portal import checks, rulesets  # noqa: F401  (registers system checks and platform rule keys)
+        from portal.api.converters import IdConverter
+
+        register_converter(IdConverter, "id")  # `<id:pk>` in the API's URLs
         from portal.access import AUDITOR, CITY_ADMIN
         from portal.nav import NavItem, register
 

@@ -11,8 +11,8 @@ urlpatterns = [
     path("evaluate/", api.EvaluateView.as_view(), name="subsidies-evaluate"),
     path("catalogue/", api.CatalogueView.as_view(), name="subsidies-catalogue"),
     path("match/", api.MatchView.as_view(), name="subsidies-match"),
-    path("enterprises/<int:pk>/records/<str:kind>/", api.RecordCreateView.as_view(), name="subsidies-record"),
-    path("applications/<int:pk>/attachments/", api.AttachmentView.as_view(), name="subsidies-attachments"),
-    path("applications/<int:pk>/<str:action>/", api.ApplicationActionView.as_view(), name="subsidies-action"),
+    path("enterprises/<id:pk>/records/<str:kind>/", api.RecordCreateView.as_view(), name="subsidies-record"),
+    path("applications/<id:pk>/attachments/", api.AttachmentView.as_view(), name="subsidies-attachments"),
+    path("applications/<id:pk>/<str:action>/", api.ApplicationActionView.as_view(), name="subsidies-action"),
     path("", include(router.urls)),
 ]

@@ -13,9 +13,15 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 
 from portal.access import OrgUnitPolicy
+from portal.api.converters import ID_PATTERN
 from portal.api.idempotency import IdempotentMixin
 from portal.models import OrgUnit
 from portal.throttles import LoginThrottle
+
+# Primary keys are integers of at most 18 digits: anything else in the id segment is 404 at the
+# URL resolver, not a ValueError or OverflowError (500) in the lookup (found by the API fuzzing,
+# docs/reliability.md).
+NUMERIC_ID = ID_PATTERN
 
 
 class PortalAPIView(IdempotentMixin, generics.GenericAPIView):
@@ -23,15 +29,15 @@ class PortalAPIView(IdempotentMixin, generics.GenericAPIView):
 
 
 class PortalGenericViewSet(IdempotentMixin, viewsets.GenericViewSet):
-    pass
+    lookup_value_regex = NUMERIC_ID
 
 
 class PortalReadOnlyViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    lookup_value_regex = NUMERIC_ID
 
 
 class PortalModelViewSet(IdempotentMixin, viewsets.ModelViewSet):
-    pass
+    lookup_value_regex = NUMERIC_ID
 
 
 class TokenView(IdempotentMixin, ObtainAuthToken):
