@@ -230,7 +230,13 @@ class AssistHouseholdOutSerializer(serializers.ModelSerializer):
         members = getattr(household, "_active_members", None)
         if members is None:
             members = hh_svc.active_members(household)
-        return AssistMemberOutSerializer(members, many=True).data
+        # One member serializer for every household of a page: building one per household
+        # deep-copies its fields each time, ~40 % of a 50-household search page
+        # (docs/benchmarks.md). Same output as AssistMemberOutSerializer(members, many=True).
+        child = self.__dict__.get("_member_out")
+        if child is None:
+            child = self.__dict__["_member_out"] = AssistMemberOutSerializer()
+        return [child.to_representation(m) for m in members]
 
     def get_phone_masked(self, household: Household) -> str:
         return rules.mask_phone(household.phone)

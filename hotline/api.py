@@ -147,7 +147,11 @@ class OrderViewSet(PortalGenericViewSet):
         data = s.OrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.order_create(actor=request.user, **data.validated_data)
-        return self._render(order, status.HTTP_201_CREATED)
+        # The 201 body is the stored order (re-read, as _render does); a new order has no
+        # assignments yet, so the assists prefetch (one query) is skipped.
+        fresh = Order.objects.select_related("rule_set", "subject", "lead_unit").get(pk=order.pk)
+        fresh.active_assists = []  # type: ignore[attr-defined]
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
     def _act(
         self,

@@ -94,9 +94,12 @@ def deadline_create(
     url: str = "",
     urgent: bool = False,
     previous: Deadline | None = None,
+    new_subject: bool = False,
 ) -> Deadline:
     """Create the deadline (or return the existing identical one). `remind_at=True` picks the
-    default reminder time, `None`/`False` means no reminder."""
+    default reminder time, `None`/`False` means no reminder. `new_subject=True` says the
+    subject was created in this transaction, so it has no deadline yet: the duplicate check
+    and its savepoint are skipped (three queries less per hotline intake)."""
     if timezone.is_naive(due_at):
         raise ValueError("due_at must be timezone-aware")
     starts = starts_at or timezone.now()
@@ -110,25 +113,27 @@ def deadline_create(
     else:
         remind = remind_at
     lookup = {**_subject_filter(subject), "kind": kind, "due_at": due_at}
+    fields = dict(
+        title=title[:200],
+        responsible_unit=responsible_unit,
+        escalate_to=escalate_to if escalate_to is not None else responsible_unit.parent,
+        starts_at=starts,
+        remind_at=remind,
+        recurrence=recurrence,
+        rule_set=rule_set,
+        basis=basis,
+        url=url,
+        urgent=urgent,
+        previous=previous,
+    )
+    if new_subject:
+        return Deadline.objects.create(**lookup, **fields)
     existing = Deadline.objects.filter(**lookup).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            return Deadline.objects.create(
-                **lookup,
-                title=title[:200],
-                responsible_unit=responsible_unit,
-                escalate_to=escalate_to if escalate_to is not None else responsible_unit.parent,
-                starts_at=starts,
-                remind_at=remind,
-                recurrence=recurrence,
-                rule_set=rule_set,
-                basis=basis,
-                url=url,
-                urgent=urgent,
-                previous=previous,
-            )
+            return Deadline.objects.create(**lookup, **fields)
     except IntegrityError:
         return Deadline.objects.get(**lookup)
 

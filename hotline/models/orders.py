@@ -191,6 +191,9 @@ class Order(models.Model):
             models.Index(fields=["lead_unit", "status", "id"], name="hl_order_unit_status"),
             models.Index(fields=["county", "id"], name="hl_order_county"),
             models.Index(fields=["received_at"], name="hl_order_received"),
+            # A unit's closed orders of a past month (selectors.in_past_window sorts the
+            # window's rows): all three conditions in one index range, 64 → 4 ms at 5 M.
+            models.Index(fields=["lead_unit", "status", "received_at"], name="hl_order_unit_st_recv"),
             models.Index(fields=["caller_phone", "received_at"], name="hl_order_phone"),
             models.Index(fields=["subject", "county", "received_at"], name="hl_order_subject_place"),
             # overdue = reply_late OR (no reply yet AND due_at < now): both halves indexed.
@@ -205,6 +208,16 @@ class Order(models.Model):
                 name="hl_order_unit_open_due",
             ),
             models.Index(fields=["id"], condition=Q(reply_late=True), name="hl_order_late"),
+            # Overdue lists, newest first: the rows that are or may become overdue (late
+            # replies, plus open orders with a due date), by id. `overdue_q` implies this
+            # predicate, so PostgreSQL walks it backwards and filters the few not yet due
+            # instead of walking the primary key through every recent order
+            # (docs/benchmarks.md: 200 → 8 ms at 5 M orders).
+            models.Index(
+                fields=["id"],
+                condition=Q(reply_late=True) | Q(replied_at__isnull=True, due_at__isnull=False),
+                name="hl_order_overdue_cand",
+            ),
             models.Index(fields=["incident"], condition=Q(incident__isnull=False), name="hl_order_incident"),
         ]
         constraints = [

@@ -181,19 +181,26 @@ def order_create(
         status_at=now,
     )
     store_clock(order, clock)
-    try:
-        with transaction.atomic():
-            order.save()
-    except IntegrityError:
-        raise Conflict(f"外部编号 {external_id} 的工单已存在") from None
+    if external_id:
+        # Only (channel, external_id) is unique: a concurrent duplicate ends in a Conflict,
+        # inside a savepoint so the caller's transaction stays usable.
+        try:
+            with transaction.atomic():
+                order.save()
+        except IntegrityError:
+            raise Conflict(f"外部编号 {external_id} 的工单已存在") from None
+    else:
+        order.save()
+    hq = centre()
     deadline_create(
         subject=order,
         kind=DL_DISPATCH,
         title=f"派单：工单 {order.number}",
-        responsible_unit=centre(),
+        responsible_unit=hq,
         due_at=clock.dispatch_due_at or received,
         starts_at=received,
-        escalate_to=centre(),
+        escalate_to=hq,
+        new_subject=True,
         rule_set=rs,
         basis="第十四条" if order.special_kind in OUTAGE_KINDS else "豫政办〔2024〕3号（细则第四条）",
         url=order_url(order),
