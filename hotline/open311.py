@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,10 +96,6 @@ class Open311View(PortalAPIView):
         return response
 
 
-def _iso(dt: datetime | None) -> str | None:
-    return timezone.localtime(dt).isoformat(timespec="seconds") if dt else None
-
-
 def service_json(c: Category) -> dict[str, Any]:
     return {
         "service_code": c.code,
@@ -111,31 +108,15 @@ def service_json(c: Category) -> dict[str, Any]:
     }
 
 
-def request_json(o: Order) -> dict[str, Any]:
-    closed = o.status in FINISHED
-    return {
-        "service_request_id": str(o.pk),
-        "status": "closed" if closed else "open",
-        "status_notes": o.get_status_display(),
-        "service_name": o.subject.name if o.subject_id else "",
-        "service_code": o.subject.code if o.subject_id else "",
-        "description": o.description,
-        "agency_responsible": o.lead_unit.name if o.lead_unit_id else "驻马店市12345热线中心",
-        "service_notice": "",
-        "requested_datetime": _iso(o.received_at),
-        "updated_datetime": _iso(o.status_at),
-        "expected_datetime": _iso(o.due_at),
-        "address": " ".join(x for x in [o.county.name if o.county_id else "", o.address] if x),
-        "address_id": "",
-        "zipcode": "",
-        "lat": float(o.latitude) if o.latitude is not None else None,
-        "long": float(o.longitude) if o.longitude is not None else None,
-        "media_url": "",
-    }
+# Status labels exactly as `Order.get_status_display()` gives them, and the finished states as
+# plain strings (a set of `Status` members would hash by member name, not by value).
+STATUS_LABELS: dict[str, str] = {str(k): str(v) for k, v in Order._meta.get_field("status").flatchoices}
+FINISHED_VALUES = frozenset(str(s) for s in FINISHED)
+HOTLINE_CENTRE = "驻马店市12345热线中心"
 
-
-# The columns request_json reads (and the token): a list of 1,000 orders loads nothing else.
-PUBLIC_COLUMNS = (
+# The columns a public request is built from, as one row per order (no model instances): the
+# list renders 1,000 of them per request.
+REQUEST_COLUMNS = (
     "id",
     "status",
     "description",
@@ -145,7 +126,6 @@ PUBLIC_COLUMNS = (
     "received_at",
     "status_at",
     "due_at",
-    "token",
     "subject__code",
     "subject__name",
     "lead_unit__name",
@@ -153,12 +133,63 @@ PUBLIC_COLUMNS = (
 )
 
 
+def public_rows() -> QuerySet[Order, tuple[Any, ...]]:
+    """Public (non-confidential) orders as tuples of REQUEST_COLUMNS."""
+    return Order.objects.filter(confidential=False).values_list(*REQUEST_COLUMNS)
+
+
+def requests_json(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The Open311 request objects of `public_rows()` tuples. The fields and their formatting
+    are the standard's: times in local time to the second, the lead unit as the agency, our
+    states as open/closed with the state's name as the notes."""
+    tz = timezone.get_current_timezone()
+    out = []
+    for (
+        pk,
+        state,
+        description,
+        address,
+        lat,
+        lon,
+        received_at,
+        status_at,
+        due_at,
+        subject_code,
+        subject_name,
+        unit_name,
+        county_name,
+    ) in rows:
+        out.append(
+            {
+                "service_request_id": str(pk),
+                "status": "closed" if state in FINISHED_VALUES else "open",
+                "status_notes": STATUS_LABELS.get(state, state),
+                "service_name": subject_name if subject_name is not None else "",
+                "service_code": subject_code if subject_code is not None else "",
+                "description": description,
+                "agency_responsible": unit_name if unit_name is not None else HOTLINE_CENTRE,
+                "service_notice": "",
+                "requested_datetime": received_at.astimezone(tz).isoformat(timespec="seconds")
+                if received_at
+                else None,
+                "updated_datetime": status_at.astimezone(tz).isoformat(timespec="seconds")
+                if status_at
+                else None,
+                "expected_datetime": due_at.astimezone(tz).isoformat(timespec="seconds") if due_at else None,
+                "address": " ".join(x for x in [county_name or "", address] if x),
+                "address_id": "",
+                "zipcode": "",
+                "lat": float(lat) if lat is not None else None,
+                "long": float(lon) if lon is not None else None,
+                "media_url": "",
+            }
+        )
+    return out
+
+
 def public_orders() -> QuerySet[Order]:
-    return (
-        Order.objects.filter(confidential=False)
-        .select_related("subject", "lead_unit", "county")
-        .only(*PUBLIC_COLUMNS)
-    )
+    """Public (non-confidential) orders with only the id and the token (TokenView)."""
+    return Order.objects.filter(confidential=False).only("id", "token")
 
 
 def _one(qs: QuerySet[Order]) -> Order | None:
@@ -253,7 +284,7 @@ def _parse_when(value: str, field: str) -> datetime:
 class RequestsView(Open311View):
     def get(self, request: Request) -> Response:
         p = request.query_params
-        qs = public_orders()
+        qs = public_rows()
         ids = [x for x in p.get("service_request_id", "").split(",") if x.strip()]
         if ids:
             if not all(x.strip().isdigit() for x in ids):
@@ -277,8 +308,7 @@ class RequestsView(Open311View):
                 qs = qs.exclude(status__in=FINISHED)
             elif statuses == {"closed"}:
                 qs = qs.filter(status__in=FINISHED)
-        rows = qs.order_by("-pk")[:MAX_RESULTS]
-        return Response([request_json(o) for o in rows])
+        return Response(requests_json(qs.order_by("-pk")[:MAX_RESULTS]))
 
     def post(self, request: Request) -> Response:
         data = request.data
@@ -326,10 +356,10 @@ class RequestsView(Open311View):
 
 class RequestDetailView(Open311View):
     def get(self, request: Request, pk: str) -> Response:
-        order = _one(public_orders().filter(pk=int(pk))) if pk.isdigit() else None
-        if order is None:
+        rows = requests_json(public_rows().filter(pk=int(pk))[:1]) if pk.isdigit() else []
+        if not rows:
             raise Open311Error(404, f"诉求 {pk} 不存在")
-        return Response([request_json(order)])
+        return Response(rows)
 
 
 class TokenView(Open311View):

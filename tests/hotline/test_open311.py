@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import jsonschema
 import pytest
@@ -232,3 +234,76 @@ def test_round_trip_with_the_georeport_client(live_server):
     assert fetched["description"] == "广场舞音响太吵" and fetched["status"] == "open"
     listed = client.get_service_requests(service_code="environment-noise", status="open")
     assert [r["service_request_id"] for r in listed] == [request_id]
+
+
+def _pinned_orders(persona, unit):
+    """Three public orders with every field fixed (one dispatched with a unit and a due time, one
+    closed without a subject's unit, one without location or subject) and a confidential one."""
+    op = persona("operator")
+    at = datetime(2024, 10, 8, 9, 30, 15, 654321, tzinfo=UTC)
+    made = []
+    for i, fields in enumerate(
+        [
+            {
+                "status": "signed",
+                "lead_unit": unit("zjj"),
+                "county": unit("yicheng"),
+                "address": "雪松路 8 号",
+                "latitude": Decimal("32.980123"),
+                "longitude": Decimal("114.020456"),
+                "signed_at": at + timedelta(hours=1),
+                "due_at": at + timedelta(days=5, hours=3),
+            },
+            {"status": "closed", "county": None, "address": "", "latitude": None, "longitude": None},
+            {"status": "received", "subject": None, "county": unit("yicheng"), "address": ""},
+            {"status": "received", "confidential": True, "address": "保密地址"},
+        ]
+    ):
+        o = services.order_create(
+            actor=op, kind="consultation", description=f"诉求 “{i}”\n第二行 <b>&</b>", subject="urban-housing"
+        )
+        Order.objects.filter(pk=o.pk).update(
+            received_at=at + timedelta(hours=i), status_at=at + timedelta(days=1, minutes=i), **fields
+        )
+        made.append(o.pk)
+    return made
+
+
+PINNED_ORDER = (
+    '{"service_request_id":"%d","status":"open","status_notes":"已签收办理中","service_name":"住房与物业",'
+    '"service_code":"urban-housing","description":"诉求 “0”\\n第二行 <b>&</b>","agency_responsible":"市住房和城乡建设局",'
+    '"service_notice":"","requested_datetime":"2024-10-08T17:30:15+08:00",'
+    '"updated_datetime":"2024-10-09T17:30:15+08:00","expected_datetime":"2024-10-13T20:30:15+08:00",'
+    '"address":"驿城区 雪松路 8 号","address_id":"","zipcode":"","lat":32.980123,"long":114.020456,"media_url":""}'
+)
+
+
+PINNED_CLOSED = (
+    '{"service_request_id":"%d","status":"closed","status_notes":"已办结","service_name":"住房与物业",'
+    '"service_code":"urban-housing","description":"诉求 “1”\\n第二行 <b>&</b>","agency_responsible":"驻马店市12345热线中心",'
+    '"service_notice":"","requested_datetime":"2024-10-08T18:30:15+08:00",'
+    '"updated_datetime":"2024-10-09T17:31:15+08:00","expected_datetime":null,'
+    '"address":"","address_id":"","zipcode":"","lat":null,"long":null,"media_url":""}'
+)
+PINNED_NO_SUBJECT = (
+    '{"service_request_id":"%d","status":"open","status_notes":"已受理待派单","service_name":"",'
+    '"service_code":"","description":"诉求 “2”\\n第二行 <b>&</b>","agency_responsible":"驻马店市12345热线中心",'
+    '"service_notice":"","requested_datetime":"2024-10-08T19:30:15+08:00",'
+    '"updated_datetime":"2024-10-09T17:32:15+08:00","expected_datetime":null,'
+    '"address":"驿城区","address_id":"","zipcode":"","lat":null,"long":null,"media_url":""}'
+)
+
+
+def test_request_json_is_pinned_byte_for_byte(client, db, persona, unit):
+    """The exact bytes of the list and the detail: a faster implementation must not change them."""
+    a, b, c, secret = _pinned_orders(persona, unit)
+    window = "start_date=2024-10-08T00:00:00%2B08:00&end_date=2024-10-09T00:00:00%2B08:00"
+    listing = client.get(f"{BASE}requests.json?{window}")
+    assert listing.status_code == 200 and listing["Content-Type"] == "application/json"
+    expected = [PINNED_NO_SUBJECT % c, PINNED_CLOSED % b, PINNED_ORDER % a]  # newest first
+    assert listing.content.decode() == "[" + ",".join(expected) + "]"
+    detail = client.get(f"{BASE}requests/{a}.json")
+    assert detail.content.decode() == "[" + PINNED_ORDER % a + "]"
+    assert client.get(f"{BASE}requests/{secret}.json").status_code == 404
+    by_id = client.get(f"{BASE}requests.json?service_request_id={secret},{c},{a},{b}")
+    assert by_id.content == listing.content
