@@ -27,6 +27,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_for(check, seconds: float = 120, what: str = "condition"):
+    """Poll `check()` until it returns something truthy and return that (a hang guard, not a
+    speed assertion)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"{what}: not reached within {seconds} s")
+
+
 def _wait(predicate, what: str, seconds: float = 30) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:

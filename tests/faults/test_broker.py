@@ -4,22 +4,11 @@ beat tick sends no notification twice."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from tests.faults.servers import wait_for
+
 pytestmark = pytest.mark.faults
-
-
-def _wait_for(check, seconds: float = 120):
-    """Poll `check()` until it returns something truthy (a hang guard, not a speed assertion)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"not reached within {seconds} s")
 
 
 def test_intake_and_reports_work_with_redis_stopped_and_the_sweep_catches_up(stack, run, sql, worker):
@@ -71,7 +60,7 @@ def test_intake_and_reports_work_with_redis_stopped_and_the_sweep_catches_up(sta
         pending = sql("SELECT count(*) FROM portal_outboxmessage WHERE status = 'pending'")
         return open_left[0][0] == 0 and pending[0][0] == 0
 
-    _wait_for(caught_up)
+    wait_for(caught_up)
     assert w.process.poll() is None, w.log
 
     # 4. every deadline that fell due is marked overdue once, each recipient notified once
@@ -121,13 +110,13 @@ def test_a_running_worker_reconnects_when_redis_restarts(stack, run, sql, worker
     """The worker was running when Redis went away: nobody restarts it, it reconnects by itself
     and works the next tick."""
     w = worker()
-    _wait_for(lambda: "ready." in w.log)
+    wait_for(lambda: "ready." in w.log)
     stack.redis.stop()
-    _wait_for(lambda: "Connection to broker lost" in w.log or "Cannot connect" in w.log, 60)
+    wait_for(lambda: "Connection to broker lost" in w.log or "Cannot connect" in w.log, 60)
     ids = run("due_deadlines", {"count": 3}).data["ids"]
     stack.redis.start()
     run("publish")
-    _wait_for(lambda: sql("SELECT count(*) FROM portal_deadline WHERE status = 'open'")[0][0] == 0, 180)
+    wait_for(lambda: sql("SELECT count(*) FROM portal_deadline WHERE status = 'open'")[0][0] == 0, 180)
     assert w.process.poll() is None, w.log
     rows = sql("SELECT status FROM portal_deadline WHERE id = ANY(%s)", (ids,))
     assert [r[0] for r in rows] == ["overdue"] * 3

@@ -8,22 +8,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from datetime import datetime
 
 import pytest
 
+from tests.faults.servers import wait_for
+
 pytestmark = pytest.mark.faults
-
-
-def _wait_for(check, seconds: float = 120):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not reached within {seconds} s")
 
 
 def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(stack, run, sql, worker):
@@ -37,7 +28,7 @@ def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(stack, run, sql, wo
         module="tests.faults.blocking_worker", FAULTS_BLOCK_MARKER=str(marker), FAULTS_SWEEP_BATCH="5"
     )
     run("publish")
-    _wait_for(lambda: marker.exists() and marker.stat().st_size > 0)
+    wait_for(lambda: marker.exists() and marker.stat().st_size > 0)
     stopped = json.loads(marker.read_text())
     os.kill(doomed.process.pid, signal.SIGKILL)
     assert doomed.process.wait(timeout=30) == -signal.SIGKILL
@@ -60,7 +51,7 @@ def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(stack, run, sql, wo
     # 2. a new worker and the next beat tick: the sweep finishes the job
     survivor = worker()
     run("publish")
-    _wait_for(lambda: sql("SELECT count(*) FROM portal_deadline WHERE status = 'open'")[0][0] == 0)
+    wait_for(lambda: sql("SELECT count(*) FROM portal_deadline WHERE status = 'open'")[0][0] == 0)
 
     rows = {
         pk: (status, overdue_at)
